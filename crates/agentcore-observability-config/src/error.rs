@@ -1,0 +1,63 @@
+//! Errors and warnings produced while reading the configuration.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// A configuration value that cannot be used. Every variant names the variable (or file), the value
+/// found and the form that is accepted, so the message alone tells the user what to fix.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ConfigError {
+    /// A variable holds a value of the wrong form.
+    #[error("{variable}={value:?} is invalid: expected {expected}")]
+    InvalidValue {
+        /// The environment variable (or builder method) that held the value.
+        variable: String,
+        /// The value as found.
+        value: String,
+        /// The accepted form, e.g. `a duration in milliseconds such as 10000, or with a unit: 10s, 500ms`.
+        expected: String,
+    },
+    /// Agent mode needs a region to derive the CloudWatch endpoints and none was found.
+    #[error(
+        "AGENT_OBSERVABILITY_ENABLED=true needs an AWS region to derive the CloudWatch OTLP endpoints: \
+         set AWS_REGION (or AWS_DEFAULT_REGION, or `region` in the AWS profile), \
+         or point OTEL_EXPORTER_OTLP_ENDPOINT at your own collector"
+    )]
+    MissingRegion,
+    /// The `.env` file exists but cannot be read or parsed.
+    #[error(".env file {path}: {message}")]
+    DotEnv {
+        /// The file that was read.
+        path: PathBuf,
+        /// What went wrong (dotenvy's message, including the line).
+        message: String,
+    },
+}
+
+/// Something harmless but probably unintended, found while reading the configuration.
+/// `init()` logs each warning once; tests can read them from [`Config::warnings`](crate::Config::warnings).
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct ConfigWarning {
+    /// The variable concerned.
+    pub variable: String,
+    /// What was noticed and what was done about it.
+    pub message: String,
+}
+
+impl ConfigWarning {
+    /// A warning about `variable`.
+    pub fn new(variable: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            variable: variable.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for ConfigWarning {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.variable, self.message)
+    }
+}

@@ -1,0 +1,259 @@
+//! OTLP/HTTP exporters for spans, log records and metrics.
+//!
+//! Data is turned into OTLP messages with `opentelemetry-proto`'s transforms, written as protobuf or
+//! OTLP/JSON, optionally gzipped, and posted on the shared I/O thread (see the crate docs). These
+//! exporters take every setting from an [`OtlpSignalConfig`] and never read the environment
+//! themselves, so the configuration's precedence rules hold.
+//!
+//! ```no_run
+//! use agentcore_observability_config::Config;
+//! use agentcore_observability_exporter::{otlp::OtlpHttp, ExportStats};
+//! use opentelemetry_sdk::trace::SdkTracerProvider;
+//!
+//! let config = Config::builder()
+//!     .vars([("OTEL_EXPORTER_OTLP_ENDPOINT", "http://localhost:4318")])
+//!     .no_dotenv()
+//!     .finish()?;
+//! let otlp = OtlpHttp::new(ExportStats::default());
+//! let exporter = otlp.span_exporter(&config.traces.otlp)?;
+//! let provider = SdkTracerProvider::builder().with_batch_exporter(exporter).build();
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+mod sender;
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use agentcore_observability_config::{OtlpSignalConfig, TemporalityPreference};
+use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
+use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
+use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
+use opentelemetry_proto::transform::common::tonic::ResourceAttributesWithSchema;
+use opentelemetry_proto::transform::logs::tonic::group_logs_by_resource_and_scope;
+use opentelemetry_proto::transform::trace::tonic::group_spans_by_resource_and_scope;
+use opentelemetry_sdk::error::OTelSdkResult;
+use opentelemetry_sdk::logs::{LogBatch, LogExporter};
+use opentelemetry_sdk::metrics::data::ResourceMetrics;
+use opentelemetry_sdk::metrics::exporter::PushMetricExporter;
+use opentelemetry_sdk::metrics::Temporality;
+use opentelemetry_sdk::trace::{SpanData, SpanExporter};
+use opentelemetry_sdk::Resource;
+
+use crate::transport::Transport;
+use crate::ExportStats;
+use sender::{HttpSender, Signal};
+
+/// An OTLP exporter could not be built from its configuration.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExporterError {
+    /// A configured header is not valid HTTP.
+    #[error("header {name:?} is not a valid HTTP header name/value pair")]
+    InvalidHeader {
+        /// The header name as configured.
+        name: String,
+    },
+    /// `grpc` was requested but this build exports over HTTP only.
+    #[error(
+        "OTLP over gRPC was requested for {signal}, but this build exports over HTTP only: \
+         set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf"
+    )]
+    GrpcNotCompiled {
+        /// `traces`, `logs` or `metrics`.
+        signal: &'static str,
+    },
+}
+
+/// Builds the OTLP exporters of one `init()`: they share one I/O thread and one set of counters.
+#[derive(Debug, Clone)]
+pub struct OtlpHttp {
+    transport: Arc<Transport>,
+    stats: ExportStats,
+}
+
+impl OtlpHttp {
+    /// A factory whose exporters count into `stats`. No thread is started until the first export.
+    pub fn new(stats: ExportStats) -> Self {
+        Self {
+            transport: Arc::new(Transport::default()),
+            stats,
+        }
+    }
+
+    /// A span exporter for `config`.
+    ///
+    /// # Errors
+    /// [`ExporterError`] if a header is not valid HTTP or the protocol is gRPC.
+    pub fn span_exporter(
+        &self,
+        config: &OtlpSignalConfig,
+    ) -> Result<OtlpSpanExporter, ExporterError> {
+        Ok(OtlpSpanExporter {
+            sender: self.sender(Signal::Traces, config)?,
+            resource: ResourceAttributesWithSchema::default(),
+        })
+    }
+
+    /// A log record exporter for `config`.
+    ///
+    /// # Errors
+    /// [`ExporterError`] if a header is not valid HTTP or the protocol is gRPC.
+    pub fn log_exporter(
+        &self,
+        config: &OtlpSignalConfig,
+    ) -> Result<OtlpLogExporter, ExporterError> {
+        Ok(OtlpLogExporter {
+            sender: self.sender(Signal::Logs, config)?,
+            resource: ResourceAttributesWithSchema::default(),
+        })
+    }
+
+    /// A metric exporter for `config` with the given temporality preference.
+    ///
+    /// # Errors
+    /// [`ExporterError`] if a header is not valid HTTP or the protocol is gRPC.
+    pub fn metric_exporter(
+        &self,
+        config: &OtlpSignalConfig,
+        temporality: TemporalityPreference,
+    ) -> Result<OtlpMetricExporter, ExporterError> {
+        Ok(OtlpMetricExporter {
+            sender: self.sender(Signal::Metrics, config)?,
+            temporality: match temporality {
+                TemporalityPreference::Delta => Temporality::Delta,
+                TemporalityPreference::LowMemory => Temporality::LowMemory,
+                _ => Temporality::Cumulative,
+            },
+        })
+    }
+
+    fn sender(
+        &self,
+        signal: Signal,
+        config: &OtlpSignalConfig,
+    ) -> Result<HttpSender, ExporterError> {
+        HttpSender::new(signal, config, self.transport.clone(), self.stats.clone())
+    }
+}
+
+/// Exports spans over OTLP/HTTP. Build it with [`OtlpHttp::span_exporter`].
+pub struct OtlpSpanExporter {
+    sender: HttpSender,
+    resource: ResourceAttributesWithSchema,
+}
+
+impl fmt::Debug for OtlpSpanExporter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OtlpSpanExporter")
+            .field("endpoint", &self.sender.url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl SpanExporter for OtlpSpanExporter {
+    async fn export(&self, batch: Vec<SpanData>) -> OTelSdkResult {
+        let items = batch.len() as u64;
+        let request = ExportTraceServiceRequest {
+            resource_spans: group_spans_by_resource_and_scope(batch, &self.resource),
+        };
+        self.sender.export(&request, items).await
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        self.sender.shut_down();
+        Ok(())
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.resource = ResourceAttributesWithSchema::from(resource);
+    }
+}
+
+/// Exports log records over OTLP/HTTP. Build it with [`OtlpHttp::log_exporter`].
+pub struct OtlpLogExporter {
+    sender: HttpSender,
+    resource: ResourceAttributesWithSchema,
+}
+
+impl fmt::Debug for OtlpLogExporter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OtlpLogExporter")
+            .field("endpoint", &self.sender.url())
+            .finish_non_exhaustive()
+    }
+}
+
+impl LogExporter for OtlpLogExporter {
+    async fn export(&self, batch: LogBatch<'_>) -> OTelSdkResult {
+        let items = batch.iter().count() as u64;
+        let request = ExportLogsServiceRequest {
+            resource_logs: group_logs_by_resource_and_scope(&batch, &self.resource),
+        };
+        self.sender.export(&request, items).await
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        self.sender.shut_down();
+        Ok(())
+    }
+
+    fn set_resource(&mut self, resource: &Resource) {
+        self.resource = ResourceAttributesWithSchema::from(resource);
+    }
+}
+
+/// Exports metrics over OTLP/HTTP. Build it with [`OtlpHttp::metric_exporter`].
+pub struct OtlpMetricExporter {
+    sender: HttpSender,
+    temporality: Temporality,
+}
+
+impl fmt::Debug for OtlpMetricExporter {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OtlpMetricExporter")
+            .field("endpoint", &self.sender.url())
+            .field("temporality", &self.temporality)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PushMetricExporter for OtlpMetricExporter {
+    async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
+        let request = ExportMetricsServiceRequest::from(metrics);
+        let points = count_data_points(&request);
+        self.sender.export(&request, points).await
+    }
+
+    fn force_flush(&self) -> OTelSdkResult {
+        Ok(())
+    }
+
+    fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
+        self.sender.shut_down();
+        Ok(())
+    }
+
+    fn temporality(&self) -> Temporality {
+        self.temporality
+    }
+}
+
+fn count_data_points(request: &ExportMetricsServiceRequest) -> u64 {
+    use opentelemetry_proto::tonic::metrics::v1::metric::Data;
+    request
+        .resource_metrics
+        .iter()
+        .flat_map(|rm| &rm.scope_metrics)
+        .flat_map(|sm| &sm.metrics)
+        .map(|metric| match &metric.data {
+            Some(Data::Gauge(g)) => g.data_points.len(),
+            Some(Data::Sum(s)) => s.data_points.len(),
+            Some(Data::Histogram(h)) => h.data_points.len(),
+            Some(Data::ExponentialHistogram(h)) => h.data_points.len(),
+            Some(Data::Summary(s)) => s.data_points.len(),
+            None => 0,
+        } as u64)
+        .sum()
+}

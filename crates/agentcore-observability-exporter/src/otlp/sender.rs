@@ -1,0 +1,278 @@
+//! Encodes one OTLP export request, compresses it, sends it and accounts for the outcome.
+
+use std::io::Write;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Instant;
+
+use agentcore_observability_config::{Compression, OtlpSignalConfig, Protocol};
+use bytes::Bytes;
+use http::header::{CONTENT_ENCODING, CONTENT_TYPE};
+use http::{HeaderMap, HeaderValue};
+use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
+
+use crate::otlp::ExporterError;
+use crate::stats::{DropReason, SignalStats};
+use crate::transport::{header_map, IncomingResponse, OutgoingRequest, Transport, TransportError};
+use crate::ExportStats;
+
+/// Which signal a sender serves: picks its counters and its log wording.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Signal {
+    Traces,
+    Logs,
+    Metrics,
+}
+
+impl Signal {
+    fn name(self) -> &'static str {
+        match self {
+            Signal::Traces => "traces",
+            Signal::Logs => "logs",
+            Signal::Metrics => "metrics",
+        }
+    }
+
+    fn item(self) -> &'static str {
+        match self {
+            Signal::Traces => "spans",
+            Signal::Logs => "log records",
+            Signal::Metrics => "metric data points",
+        }
+    }
+}
+
+/// An OTLP message that can be written as protobuf or as OTLP/JSON.
+pub(crate) trait OtlpMessage: prost::Message + serde::Serialize {}
+impl<T: prost::Message + serde::Serialize> OtlpMessage for T {}
+
+/// Everything needed to post one signal's batches to one endpoint.
+#[derive(Debug)]
+pub(crate) struct HttpSender {
+    signal: Signal,
+    url: String,
+    headers: HeaderMap,
+    protocol: Protocol,
+    compression: Compression,
+    timeout: std::time::Duration,
+    transport: Arc<Transport>,
+    stats: ExportStats,
+    shut_down: AtomicBool,
+}
+
+impl HttpSender {
+    pub(crate) fn new(
+        signal: Signal,
+        config: &OtlpSignalConfig,
+        transport: Arc<Transport>,
+        stats: ExportStats,
+    ) -> Result<Self, ExporterError> {
+        if config.protocol == Protocol::Grpc {
+            return Err(ExporterError::GrpcNotCompiled {
+                signal: signal.name(),
+            });
+        }
+        let mut headers = header_map(&config.headers)
+            .map_err(|(name, _)| ExporterError::InvalidHeader { name })?;
+        let content_type = match config.protocol {
+            Protocol::HttpJson => "application/json",
+            _ => "application/x-protobuf",
+        };
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+        if config.compression == Compression::Gzip {
+            headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
+        }
+        Ok(Self {
+            signal,
+            url: config.endpoint.clone(),
+            headers,
+            protocol: config.protocol,
+            compression: config.compression,
+            timeout: config.timeout,
+            transport,
+            stats,
+            shut_down: AtomicBool::new(false),
+        })
+    }
+
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    fn counters(&self) -> &SignalStats {
+        match self.signal {
+            Signal::Traces => self.stats.traces(),
+            Signal::Logs => self.stats.logs(),
+            Signal::Metrics => self.stats.metrics(),
+        }
+    }
+
+    pub(crate) fn shut_down(&self) {
+        self.shut_down.store(true, Ordering::Relaxed);
+    }
+
+    /// Encodes and sends `message`, which carries `items` spans / records / points.
+    ///
+    /// Failures are counted and logged here (once per cause) and returned to the SDK processor,
+    /// which never propagates them into the application.
+    pub(crate) async fn export<M: OtlpMessage>(&self, message: &M, items: u64) -> OTelSdkResult {
+        if items == 0 {
+            return Ok(());
+        }
+        if self.shut_down.load(Ordering::Relaxed) {
+            self.drop_items(DropReason::ShutDown, items, false, "after shutdown");
+            return Err(OTelSdkError::AlreadyShutdown);
+        }
+        let body = match self.encode(message) {
+            Ok(body) => body,
+            Err(error) => {
+                self.drop_items(DropReason::InvalidRequest, items, false, &error);
+                return Err(OTelSdkError::InternalFailure(error));
+            }
+        };
+        let request = OutgoingRequest {
+            url: self.url.clone(),
+            headers: self.headers.clone(),
+            body,
+            deadline: Instant::now() + self.timeout,
+        };
+        self.counters().record_request();
+        let outcome = self.transport.send(request).await;
+        self.account(outcome, items)
+    }
+
+    fn encode<M: OtlpMessage>(&self, message: &M) -> Result<Bytes, String> {
+        let raw = match self.protocol {
+            Protocol::HttpJson => serde_json::to_vec(message).map_err(|e| e.to_string())?,
+            _ => message.encode_to_vec(),
+        };
+        match self.compression {
+            Compression::Gzip => gzip(&raw).map(Bytes::from),
+            _ => Ok(Bytes::from(raw)),
+        }
+    }
+
+    fn account(
+        &self,
+        outcome: Result<IncomingResponse, TransportError>,
+        items: u64,
+    ) -> OTelSdkResult {
+        match outcome {
+            Ok(response) if (200..300).contains(&response.status) => {
+                let rejected = rejected_items(self.signal, self.protocol, &response.body);
+                let rejected = rejected.min(items);
+                if rejected > 0 {
+                    self.drop_items(DropReason::RejectedByReceiver, rejected, false, "");
+                }
+                self.counters().record_exported(items - rejected);
+                Ok(())
+            }
+            Ok(response) => {
+                let detail = String::from_utf8_lossy(&response.body)
+                    .chars()
+                    .take(200)
+                    .collect::<String>();
+                self.drop_items(
+                    DropReason::HttpStatus(response.status),
+                    items,
+                    true,
+                    &detail,
+                );
+                Err(OTelSdkError::InternalFailure(format!(
+                    "{} export to {} answered HTTP {}",
+                    self.signal.name(),
+                    self.url,
+                    response.status
+                )))
+            }
+            Err(error) => {
+                let reason = match error {
+                    TransportError::Timeout => DropReason::Timeout,
+                    TransportError::ShutDown => DropReason::ShutDown,
+                    TransportError::Connection(_) => DropReason::Connection,
+                    TransportError::Request(_) | TransportError::Client(_) => {
+                        DropReason::Connection
+                    }
+                };
+                self.drop_items(reason, items, true, &error.to_string());
+                Err(match error {
+                    TransportError::Timeout => OTelSdkError::Timeout(self.timeout),
+                    other => OTelSdkError::InternalFailure(other.to_string()),
+                })
+            }
+        }
+    }
+
+    /// Counts dropped items; the first drop of each cause is logged at WARN, later ones at DEBUG,
+    /// so a dead collector yields one warning, not one per batch.
+    fn drop_items(&self, reason: DropReason, items: u64, failed_request: bool, detail: &str) {
+        let first = self
+            .counters()
+            .record_dropped(reason, items, failed_request);
+        if first {
+            tracing::warn!(
+                target: "agentcore_observability",
+                signal = self.signal.name(),
+                endpoint = %self.url,
+                %reason,
+                detail,
+                "dropped {items} {} ({reason}); further drops for this cause are counted, not logged",
+                self.signal.item(),
+            );
+        } else {
+            tracing::debug!(
+                target: "agentcore_observability",
+                signal = self.signal.name(),
+                %reason,
+                "dropped {items} {}", self.signal.item()
+            );
+        }
+    }
+}
+
+fn gzip(raw: &[u8]) -> Result<Vec<u8>, String> {
+    let mut encoder = flate2::write::GzEncoder::new(
+        Vec::with_capacity(raw.len() / 4 + 64),
+        flate2::Compression::fast(),
+    );
+    encoder.write_all(raw).map_err(|e| e.to_string())?;
+    encoder.finish().map_err(|e| e.to_string())
+}
+
+/// Reads the OTLP partial-success count from a 2xx answer; an empty or unreadable body means
+/// everything was accepted (the spec allows receivers to omit it).
+fn rejected_items(signal: Signal, protocol: Protocol, body: &[u8]) -> u64 {
+    use opentelemetry_proto::tonic::collector::{
+        logs::v1::ExportLogsServiceResponse, metrics::v1::ExportMetricsServiceResponse,
+        trace::v1::ExportTraceServiceResponse,
+    };
+    use prost::Message;
+
+    if body.is_empty() {
+        return 0;
+    }
+    let json = protocol == Protocol::HttpJson;
+    let count = match signal {
+        Signal::Traces => decode::<ExportTraceServiceResponse>(json, body)
+            .and_then(|r| r.partial_success)
+            .map(|p| p.rejected_spans),
+        Signal::Logs => decode::<ExportLogsServiceResponse>(json, body)
+            .and_then(|r| r.partial_success)
+            .map(|p| p.rejected_log_records),
+        Signal::Metrics => decode::<ExportMetricsServiceResponse>(json, body)
+            .and_then(|r| r.partial_success)
+            .map(|p| p.rejected_data_points),
+    };
+    return u64::try_from(count.unwrap_or(0)).unwrap_or(0);
+
+    fn decode<M: Message + Default + serde::de::DeserializeOwned>(
+        json: bool,
+        body: &[u8],
+    ) -> Option<M> {
+        if json {
+            serde_json::from_slice(body).ok()
+        } else {
+            M::decode(body).ok()
+        }
+    }
+}

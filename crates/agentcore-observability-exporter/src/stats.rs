@@ -1,0 +1,158 @@
+//! Counters of what the exporters sent and dropped, shared with the guard so users can read them.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+/// Why items (spans, log records, metric data points) were dropped instead of delivered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum DropReason {
+    /// The receiver answered with this non-success HTTP status.
+    HttpStatus(u16),
+    /// The export did not finish before its deadline.
+    Timeout,
+    /// The connection could not be made or broke.
+    Connection,
+    /// The request could not be built (e.g. a header value that is not valid HTTP).
+    InvalidRequest,
+    /// The receiver accepted the request but reported these items as rejected (OTLP partial success).
+    RejectedByReceiver,
+    /// The exporter was already shut down.
+    ShutDown,
+}
+
+impl fmt::Display for DropReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DropReason::HttpStatus(code) => write!(f, "HTTP {code}"),
+            DropReason::Timeout => f.write_str("deadline exceeded"),
+            DropReason::Connection => f.write_str("connection error"),
+            DropReason::InvalidRequest => f.write_str("invalid request"),
+            DropReason::RejectedByReceiver => f.write_str("rejected by receiver (partial success)"),
+            DropReason::ShutDown => f.write_str("exporter shut down"),
+        }
+    }
+}
+
+/// Counters for one signal. Cheap to update from the export path; read them through
+/// [`ExportStats`].
+#[derive(Debug, Default)]
+pub struct SignalStats {
+    exported: AtomicU64,
+    requests: AtomicU64,
+    failed_requests: AtomicU64,
+    dropped: Mutex<BTreeMap<DropReason, u64>>,
+}
+
+impl SignalStats {
+    /// Items the receiver accepted.
+    pub fn exported(&self) -> u64 {
+        self.exported.load(Ordering::Relaxed)
+    }
+
+    /// Export requests sent (each attempt counts).
+    pub fn requests(&self) -> u64 {
+        self.requests.load(Ordering::Relaxed)
+    }
+
+    /// Export requests that did not succeed.
+    pub fn failed_requests(&self) -> u64 {
+        self.failed_requests.load(Ordering::Relaxed)
+    }
+
+    /// Items dropped, all reasons together.
+    pub fn dropped(&self) -> u64 {
+        self.dropped_by_reason().iter().map(|(_, n)| n).sum()
+    }
+
+    /// Items dropped, by reason, in a stable order.
+    pub fn dropped_by_reason(&self) -> Vec<(DropReason, u64)> {
+        let map = self.dropped.lock().unwrap_or_else(PoisonError::into_inner);
+        map.iter().map(|(reason, n)| (*reason, *n)).collect()
+    }
+
+    pub(crate) fn record_request(&self) {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+    }
+
+    pub(crate) fn record_exported(&self, items: u64) {
+        self.exported.fetch_add(items, Ordering::Relaxed);
+    }
+
+    /// Counts a drop and reports whether this reason is new for this signal, so the caller
+    /// logs one line per cause rather than one per failed batch.
+    pub(crate) fn record_dropped(
+        &self,
+        reason: DropReason,
+        items: u64,
+        failed_request: bool,
+    ) -> bool {
+        if failed_request {
+            self.failed_requests.fetch_add(1, Ordering::Relaxed);
+        }
+        let mut map = self.dropped.lock().unwrap_or_else(PoisonError::into_inner);
+        let entry = map.entry(reason).or_insert(0);
+        let first = *entry == 0;
+        *entry += items;
+        first
+    }
+}
+
+/// What every exporter of one `init()` sent and dropped, per signal.
+///
+/// Cloning is cheap (shared counters).
+///
+/// ```
+/// use agentcore_observability_exporter::ExportStats;
+///
+/// let stats = ExportStats::default();
+/// assert_eq!(stats.traces().exported(), 0);
+/// assert_eq!(stats.logs().dropped(), 0);
+/// ```
+#[derive(Debug, Clone, Default)]
+pub struct ExportStats {
+    inner: Arc<[SignalStats; 3]>,
+}
+
+impl ExportStats {
+    /// Span counters.
+    pub fn traces(&self) -> &SignalStats {
+        &self.inner[0]
+    }
+
+    /// Log record counters.
+    pub fn logs(&self) -> &SignalStats {
+        &self.inner[1]
+    }
+
+    /// Metric data point counters.
+    pub fn metrics(&self) -> &SignalStats {
+        &self.inner[2]
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn first_drop_of_a_reason_is_reported_once() {
+        let stats = ExportStats::default();
+        assert!(stats
+            .traces()
+            .record_dropped(DropReason::HttpStatus(503), 10, true));
+        assert!(!stats
+            .traces()
+            .record_dropped(DropReason::HttpStatus(503), 5, true));
+        assert!(stats.traces().record_dropped(DropReason::Timeout, 1, true));
+        assert_eq!(stats.traces().dropped(), 16);
+        assert_eq!(stats.traces().failed_requests(), 3);
+        assert_eq!(
+            stats.traces().dropped_by_reason(),
+            vec![(DropReason::HttpStatus(503), 15), (DropReason::Timeout, 1)]
+        );
+        assert_eq!(stats.logs().dropped(), 0);
+    }
+}

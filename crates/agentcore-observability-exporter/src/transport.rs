@@ -1,0 +1,193 @@
+//! The HTTP I/O thread shared by every OTLP exporter of one `init()`.
+//!
+//! The SDK's batch processors run exporters on their own threads and drive the export future with a
+//! plain executor, where an async HTTP client finds no tokio reactor ("no reactor running"). A
+//! blocking client would instead stall a tokio worker when an application drives an exporter from its
+//! runtime. So requests go over a channel to one dedicated thread that owns a current-thread tokio
+//! runtime and an async `reqwest` client; the caller awaits a oneshot reply, which works under any
+//! executor or none. The thread and the client are created on the first request, which keeps
+//! `init()` cheap.
+
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::{HeaderMap, HeaderName, HeaderValue};
+use tokio::sync::{mpsc, oneshot};
+
+/// One request to send.
+#[derive(Debug)]
+pub(crate) struct OutgoingRequest {
+    pub(crate) url: String,
+    pub(crate) headers: HeaderMap,
+    pub(crate) body: Bytes,
+    /// The whole exchange (connect, send, read the answer) must end before this instant.
+    pub(crate) deadline: Instant,
+}
+
+/// The answer of the receiver.
+#[derive(Debug)]
+pub(crate) struct IncomingResponse {
+    pub(crate) status: u16,
+    pub(crate) body: Bytes,
+}
+
+/// Why no answer was received.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub(crate) enum TransportError {
+    #[error("deadline exceeded")]
+    Timeout,
+    #[error("connection failed: {0}")]
+    Connection(String),
+    #[error("request failed: {0}")]
+    Request(String),
+    #[error("the HTTP client could not be created: {0}")]
+    Client(String),
+    #[error("the export I/O thread is not running")]
+    ShutDown,
+}
+
+type Reply = oneshot::Sender<Result<IncomingResponse, TransportError>>;
+
+/// Handle to the I/O thread. Dropping the last handle lets the thread finish its in-flight requests
+/// (each bounded by its deadline) and exit.
+#[derive(Debug, Default)]
+pub(crate) struct Transport {
+    sender: OnceLock<Option<mpsc::UnboundedSender<(OutgoingRequest, Reply)>>>,
+}
+
+impl Transport {
+    /// Sends `request` and waits for the answer without needing any particular async runtime.
+    pub(crate) async fn send(
+        &self,
+        request: OutgoingRequest,
+    ) -> Result<IncomingResponse, TransportError> {
+        let sender = self
+            .sender
+            .get_or_init(spawn_io_thread)
+            .as_ref()
+            .ok_or(TransportError::ShutDown)?;
+        let (reply, answer) = oneshot::channel();
+        sender
+            .send((request, reply))
+            .map_err(|_| TransportError::ShutDown)?;
+        // A dropped reply (the thread died) ends the wait too, so this can never hang.
+        answer.await.unwrap_or(Err(TransportError::ShutDown))
+    }
+}
+
+fn spawn_io_thread() -> Option<mpsc::UnboundedSender<(OutgoingRequest, Reply)>> {
+    let (sender, receiver) = mpsc::unbounded_channel();
+    let spawned = std::thread::Builder::new()
+        .name("agentcore-otlp-io".into())
+        .spawn(move || run_io_thread(receiver));
+    match spawned {
+        Ok(_) => Some(sender),
+        Err(error) => {
+            tracing::error!(
+                target: "agentcore_observability",
+                %error,
+                "could not start the export I/O thread; telemetry will be dropped"
+            );
+            None
+        }
+    }
+}
+
+fn run_io_thread(mut receiver: mpsc::UnboundedReceiver<(OutgoingRequest, Reply)>) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            // Every queued and future request gets this error instead of hanging.
+            let message = error.to_string();
+            while let Some((_, reply)) = receiver.blocking_recv() {
+                let _ = reply.send(Err(TransportError::Client(message.clone())));
+            }
+            return;
+        }
+    };
+    runtime.block_on(async move {
+        let client = build_client();
+        while let Some((request, reply)) = receiver.recv().await {
+            let client = client.clone();
+            tokio::spawn(async move {
+                let result = match client {
+                    Ok(client) => execute(&client, request).await,
+                    Err(message) => Err(TransportError::Client(message)),
+                };
+                let _ = reply.send(result);
+            });
+        }
+    });
+    // Leaving `block_on` drops the runtime, which cancels whatever is still in flight; their
+    // callers see `ShutDown` through the dropped reply.
+}
+
+fn build_client() -> Result<reqwest::Client, String> {
+    reqwest::Client::builder()
+        .user_agent(user_agent())
+        .pool_idle_timeout(Duration::from_secs(60))
+        .build()
+        .map_err(|error| error.to_string())
+}
+
+/// The User-Agent of every export request: this distro and its version, like ADOT's
+/// `ADOT-OTLP-Exporter-Python/<version>`.
+pub(crate) fn user_agent() -> &'static str {
+    concat!("agentcore-observability-rust/", env!("CARGO_PKG_VERSION"))
+}
+
+async fn execute(
+    client: &reqwest::Client,
+    request: OutgoingRequest,
+) -> Result<IncomingResponse, TransportError> {
+    let remaining = request.deadline.saturating_duration_since(Instant::now());
+    if remaining.is_zero() {
+        return Err(TransportError::Timeout);
+    }
+    let exchange = async {
+        let response = client
+            .post(&request.url)
+            .headers(request.headers)
+            .body(request.body)
+            .send()
+            .await
+            .map_err(classify)?;
+        let status = response.status().as_u16();
+        let body = response.bytes().await.map_err(classify)?;
+        Ok(IncomingResponse { status, body })
+    };
+    tokio::time::timeout(remaining, exchange)
+        .await
+        .unwrap_or(Err(TransportError::Timeout))
+}
+
+fn classify(error: reqwest::Error) -> TransportError {
+    if error.is_timeout() {
+        TransportError::Timeout
+    } else if error.is_connect() || error.is_request() {
+        TransportError::Connection(error.to_string())
+    } else {
+        TransportError::Request(error.to_string())
+    }
+}
+
+/// Builds a header map, rejecting names or values that are not valid HTTP.
+pub(crate) fn header_map(pairs: &[(String, String)]) -> Result<HeaderMap, (String, String)> {
+    let mut map = HeaderMap::with_capacity(pairs.len());
+    for (name, value) in pairs {
+        let parsed = HeaderName::try_from(name.as_str())
+            .ok()
+            .zip(HeaderValue::try_from(value.as_str()).ok());
+        match parsed {
+            Some((name, value)) => {
+                map.append(name, value);
+            }
+            None => return Err((name.clone(), value.clone())),
+        }
+    }
+    Ok(map)
+}

@@ -1,0 +1,127 @@
+//! What the receiver saw of one HTTP request: [`ReceivedRequest`] and its [`Signal`].
+
+use std::net::SocketAddr;
+use std::time::Instant;
+
+use bytes::Bytes;
+use http::HeaderMap;
+
+use crate::decode;
+
+/// Which OTLP endpoint a request was addressed to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Signal {
+    /// `POST …/v1/traces`.
+    Traces,
+    /// `POST …/v1/logs`.
+    Logs,
+    /// `POST …/v1/metrics`.
+    Metrics,
+    /// Any other path or method (answered with 404).
+    Unknown,
+}
+
+impl Signal {
+    /// Classifies a request: `POST` to a path ending in `/v1/traces`, `/v1/logs` or
+    /// `/v1/metrics` (a trailing `/` and any prefix are allowed); everything else is
+    /// [`Signal::Unknown`].
+    pub fn from_request(method: &str, path: &str) -> Signal {
+        if !method.eq_ignore_ascii_case("POST") {
+            return Signal::Unknown;
+        }
+        let path = path.trim_end_matches('/');
+        if path.ends_with("/v1/traces") {
+            Signal::Traces
+        } else if path.ends_with("/v1/logs") {
+            Signal::Logs
+        } else if path.ends_with("/v1/metrics") {
+            Signal::Metrics
+        } else {
+            Signal::Unknown
+        }
+    }
+}
+
+/// One HTTP request as the receiver saw it, whether or not its body could be decoded.
+#[derive(Debug, Clone)]
+pub struct ReceivedRequest {
+    /// The endpoint it was addressed to.
+    pub signal: Signal,
+    /// The HTTP method, e.g. `"POST"`.
+    pub method: String,
+    /// The request path, without the query string.
+    pub path: String,
+    /// The request headers.
+    pub headers: HeaderMap,
+    /// The body exactly as received (still gzip-compressed if it was sent that way).
+    /// Empty if the body could not be read (see [`decode_error`](Self::decode_error)).
+    pub body: Bytes,
+    /// The body length after decompression, when decompression succeeded.
+    pub decoded_body_len: Option<usize>,
+    /// Why the body could not be read, decompressed or decoded, if it could not.
+    pub decode_error: Option<String>,
+    /// When the request reached the receiver.
+    pub received_at: Instant,
+    /// The client's address: requests sent over one kept-alive connection share it.
+    pub remote_addr: SocketAddr,
+    /// The HTTP status the receiver answered (or is about to answer, after a planned delay).
+    pub status: u16,
+}
+
+impl ReceivedRequest {
+    /// The first value of header `name` (case-insensitive), if present and valid text.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Every value of header `name`, in order, skipping values that are not valid text.
+    pub fn header_all(&self, name: &str) -> Vec<&str> {
+        self.headers
+            .get_all(name)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect()
+    }
+
+    /// The `content-type` header.
+    pub fn content_type(&self) -> Option<&str> {
+        self.header("content-type")
+    }
+
+    /// The `content-encoding` header.
+    pub fn content_encoding(&self) -> Option<&str> {
+        self.header("content-encoding")
+    }
+
+    /// Whether the body was sent gzip-compressed.
+    pub fn is_gzip(&self) -> bool {
+        self.content_encoding()
+            .is_some_and(|e| e.trim().eq_ignore_ascii_case("gzip"))
+    }
+
+    /// Whether the content type is `application/json` (parameters ignored).
+    pub fn is_json(&self) -> bool {
+        matches!(
+            decode::encoding_of(self.content_type()),
+            Ok(decode::Encoding::Json)
+        )
+    }
+
+    /// Whether the content type is `application/x-protobuf` (or `application/protobuf`).
+    pub fn is_protobuf(&self) -> bool {
+        matches!(
+            decode::encoding_of(self.content_type()),
+            Ok(decode::Encoding::Protobuf)
+        )
+    }
+
+    /// The body after undoing its `content-encoding`, or the reason that failed.
+    pub fn decompressed_body(&self) -> Result<Vec<u8>, String> {
+        decode::decompress(self.content_encoding(), &self.body).map(|b| b.into_owned())
+    }
+
+    /// Whether the answer was a 2xx (so its telemetry counts as accepted).
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}

@@ -1,0 +1,307 @@
+//! The HTTP side: a hyper HTTP/1.1 server on its own thread and current-thread tokio runtime,
+//! and the request handler that records into the [`Store`].
+
+use std::convert::Infallible;
+use std::io;
+use std::net::{SocketAddr, TcpListener as StdTcpListener};
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+
+use crate::decode::{self, Payload, MAX_BODY_BYTES};
+use crate::plan::PlannedResponse;
+use crate::request::{ReceivedRequest, Signal};
+use crate::store::Store;
+
+/// How long `start` waits for the server thread to come up.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long dropping the receiver waits for the server thread to finish.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the runtime waits for its tasks to wind down once the accept loop stops.
+const RUNTIME_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The running server thread; dropping it stops the thread (waiting a bounded time).
+#[derive(Debug)]
+pub(crate) struct ServerHandle {
+    shutdown: Option<oneshot::Sender<()>>,
+    finished: mpsc::Receiver<()>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ServerHandle {
+    /// Serves `listener` on a new thread, recording into `store`.
+    pub(crate) fn spawn(listener: StdTcpListener, store: Arc<Store>) -> io::Result<ServerHandle> {
+        listener.set_nonblocking(true)?;
+        let (shutdown_tx, shutdown_rx) = oneshot::channel();
+        let (ready_tx, ready_rx) = mpsc::sync_channel::<io::Result<()>>(1);
+        // Never sent on: the server thread drops it when it ends.
+        let (finished_tx, finished_rx) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("otlp-receiver".to_owned())
+            .spawn(move || {
+                let _finished = finished_tx;
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let listener = {
+                    let _guard = runtime.enter();
+                    TcpListener::from_std(listener)
+                };
+                match listener {
+                    Ok(listener) => {
+                        let _ = ready_tx.send(Ok(()));
+                        runtime.block_on(accept_loop(listener, store, shutdown_rx));
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                }
+                runtime.shutdown_timeout(RUNTIME_SHUTDOWN_TIMEOUT);
+            })?;
+        let mut handle = ServerHandle {
+            shutdown: Some(shutdown_tx),
+            finished: finished_rx,
+            thread: Some(thread),
+        };
+        match ready_rx.recv_timeout(STARTUP_TIMEOUT) {
+            Ok(Ok(())) => Ok(handle),
+            Ok(Err(e)) => Err(e),
+            Err(_) => {
+                handle.stop();
+                Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "OTLP receiver thread did not start",
+                ))
+            }
+        }
+    }
+
+    /// Signals the server to stop and joins its thread, giving up (and detaching the thread)
+    /// after [`SHUTDOWN_TIMEOUT`].
+    pub(crate) fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            match self.finished.recv_timeout(SHUTDOWN_TIMEOUT) {
+                Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let _ = thread.join();
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => drop(thread),
+            }
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Accepts connections until told to stop (or until the handle is gone).
+async fn accept_loop(
+    listener: TcpListener,
+    store: Arc<Store>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let store = Arc::clone(&store);
+                    tokio::spawn(async move {
+                        let service = service_fn(move |request| {
+                            let store = Arc::clone(&store);
+                            async move { Ok::<_, Infallible>(handle(&store, peer, request).await) }
+                        });
+                        // Connection errors (client hung up, bad HTTP) only end this connection.
+                        let _ = http1::Builder::new()
+                            .keep_alive(true)
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+                // E.g. out of file descriptors: back off briefly instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+        }
+    }
+}
+
+/// The answer the receiver gives when no response is planned.
+struct DefaultAnswer {
+    status: u16,
+    content_type: &'static str,
+    body: Vec<u8>,
+}
+
+impl DefaultAnswer {
+    fn error(status: u16, message: impl Into<String>) -> Self {
+        DefaultAnswer {
+            status,
+            content_type: "text/plain; charset=utf-8",
+            body: message.into().into_bytes(),
+        }
+    }
+}
+
+/// Reads, decodes and records one request, then answers it.
+async fn handle(
+    store: &Store,
+    peer: SocketAddr,
+    request: Request<Incoming>,
+) -> Response<Full<Bytes>> {
+    let received_at = Instant::now();
+    let (parts, body) = request.into_parts();
+    let signal = Signal::from_request(parts.method.as_str(), parts.uri.path());
+    let mut received = ReceivedRequest {
+        signal,
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        headers: parts.headers,
+        body: Bytes::new(),
+        decoded_body_len: None,
+        decode_error: None,
+        received_at,
+        remote_addr: peer,
+        status: 0,
+    };
+
+    let collected = Limited::new(body, MAX_BODY_BYTES).collect().await;
+    let (answer, payload, encoding) = match collected {
+        Ok(collected) => {
+            received.body = collected.to_bytes();
+            process(&mut received)
+        }
+        Err(e) => {
+            let (status, message) = if e.downcast_ref::<LengthLimitError>().is_some() {
+                (413, format!("body larger than {MAX_BODY_BYTES} bytes"))
+            } else {
+                (400, format!("could not read body: {e}"))
+            };
+            received.decode_error = Some(message.clone());
+            (DefaultAnswer::error(status, message), None, None)
+        }
+    };
+
+    let planned = store.record(received, payload, answer.status);
+    match planned {
+        None => build_response(answer.status, Some(answer.content_type), answer.body, &[]),
+        Some(plan) => {
+            if !plan.delay.is_zero() {
+                tokio::time::sleep(plan.delay).await;
+            }
+            planned_response(plan, signal, encoding)
+        }
+    }
+}
+
+/// What [`process`] found: the default answer, the decoded telemetry and the body encoding.
+type Processed = (DefaultAnswer, Option<Payload>, Option<decode::Encoding>);
+
+/// Decompresses and decodes `received.body`, filling in `decoded_body_len`/`decode_error`.
+fn process(received: &mut ReceivedRequest) -> Processed {
+    if received.signal == Signal::Unknown {
+        let message = format!("no OTLP endpoint at {} {}", received.method, received.path);
+        return (DefaultAnswer::error(404, message), None, None);
+    }
+    let encoding = match decode::encoding_of(received.content_type()) {
+        Ok(encoding) => encoding,
+        Err(message) => {
+            received.decode_error = Some(message.clone());
+            return (DefaultAnswer::error(400, message), None, None);
+        }
+    };
+    let decoded = match decode::decompress(received.content_encoding(), &received.body) {
+        Ok(plain) => {
+            received.decoded_body_len = Some(plain.len());
+            decode::decode_payload(received.signal, encoding, &plain)
+        }
+        Err(message) => Err(message),
+    };
+    match decoded {
+        Ok(payload) => {
+            let answer = DefaultAnswer {
+                status: 200,
+                content_type: encoding.content_type(),
+                body: decode::success_body(received.signal, encoding),
+            };
+            (answer, Some(payload), Some(encoding))
+        }
+        Err(message) => {
+            received.decode_error = Some(message.clone());
+            (DefaultAnswer::error(400, message), None, Some(encoding))
+        }
+    }
+}
+
+/// The response for a planned answer: its status, headers and body, where a 2xx without a
+/// body of its own to a decodable OTLP request gets the usual empty export response.
+fn planned_response(
+    plan: PlannedResponse,
+    signal: Signal,
+    encoding: Option<decode::Encoding>,
+) -> Response<Full<Bytes>> {
+    let success = (200..300).contains(&plan.status);
+    let (content_type, body) = match (plan.body, encoding) {
+        (Some(body), _) => (None, body),
+        (None, Some(encoding)) if success && signal != Signal::Unknown => (
+            Some(encoding.content_type()),
+            decode::success_body(signal, encoding),
+        ),
+        (None, _) => (None, Vec::new()),
+    };
+    build_response(plan.status, content_type, body, &plan.headers)
+}
+
+/// Assembles a response; invalid planned headers are skipped, an invalid status becomes 500.
+fn build_response(
+    status: u16,
+    content_type: Option<&'static str>,
+    body: Vec<u8>,
+    extra_headers: &[(String, String)],
+) -> Response<Full<Bytes>> {
+    let mut response = Response::new(Full::new(Bytes::from(body)));
+    *response.status_mut() =
+        StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    if let Some(content_type) = content_type {
+        headers.insert(CONTENT_TYPE, HeaderValue::from_static(content_type));
+    }
+    let mut replaced_content_type = false;
+    for (name, value) in extra_headers {
+        let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) else {
+            continue;
+        };
+        if name == CONTENT_TYPE && !replaced_content_type {
+            headers.remove(CONTENT_TYPE);
+            replaced_content_type = true;
+        }
+        headers.append(name, value);
+    }
+    response
+}

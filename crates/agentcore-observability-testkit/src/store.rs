@@ -1,0 +1,104 @@
+//! The shared record of everything received, plus the queue of planned responses.
+//! Plain `std::sync` primitives, so callers never need an async runtime.
+
+use std::collections::VecDeque;
+use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, Instant};
+
+use crate::decode::Payload;
+use crate::plan::PlannedResponse;
+use crate::received::{
+    flatten_logs, flatten_metrics, flatten_spans, ReceivedLog, ReceivedMetric, ReceivedSpan,
+};
+use crate::request::ReceivedRequest;
+
+/// Everything recorded so far.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub(crate) requests: Vec<ReceivedRequest>,
+    pub(crate) spans: Vec<ReceivedSpan>,
+    pub(crate) logs: Vec<ReceivedLog>,
+    pub(crate) metrics: Vec<ReceivedMetric>,
+    pub(crate) plan: VecDeque<PlannedResponse>,
+}
+
+/// [`State`] behind a mutex, with a condition variable notified on every change.
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+impl Store {
+    /// Locks the state; a panic elsewhere while holding the lock does not poison it for us.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Records one request: takes the next planned response (if any), sets the request's
+    /// status to the planned one or `default_status`, keeps the decoded telemetry when that
+    /// status is 2xx, and wakes every waiter. Returns the planned response to send.
+    pub(crate) fn record(
+        &self,
+        mut request: ReceivedRequest,
+        payload: Option<Payload>,
+        default_status: u16,
+    ) -> Option<PlannedResponse> {
+        let mut state = self.lock();
+        let planned = state.plan.pop_front();
+        request.status = planned.as_ref().map_or(default_status, |p| p.status);
+        if (200..300).contains(&request.status) {
+            match payload {
+                Some(Payload::Traces(r)) => state.spans.extend(flatten_spans(r)),
+                Some(Payload::Logs(r)) => state.logs.extend(flatten_logs(r)),
+                Some(Payload::Metrics(r)) => state.metrics.extend(flatten_metrics(r)),
+                None => {}
+            }
+        }
+        state.requests.push(request);
+        drop(state);
+        self.changed.notify_all();
+        planned
+    }
+
+    /// Waits until `ready` holds or `timeout` passes, then returns `take` of the state.
+    pub(crate) fn wait_until<T>(
+        &self,
+        timeout: Duration,
+        ready: impl Fn(&State) -> bool,
+        take: impl FnOnce(&State) -> T,
+    ) -> T {
+        let deadline = Instant::now().checked_add(timeout);
+        let mut state = self.lock();
+        loop {
+            if ready(&state) {
+                break;
+            }
+            let remaining = match deadline {
+                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
+                // The timeout is too large to represent: wait in long slices.
+                None => Duration::from_secs(3600),
+            };
+            if remaining.is_zero() {
+                break;
+            }
+            state = self
+                .changed
+                .wait_timeout(state, remaining)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        take(&state)
+    }
+
+    /// Forgets everything recorded (the planned-response queue is kept).
+    pub(crate) fn clear(&self) {
+        let mut state = self.lock();
+        state.requests.clear();
+        state.spans.clear();
+        state.logs.clear();
+        state.metrics.clear();
+        drop(state);
+        self.changed.notify_all();
+    }
+}

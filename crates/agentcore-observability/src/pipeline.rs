@@ -1,0 +1,167 @@
+//! Turns a [`Config`] into the three SDK providers: processors, exporters, sampler, id generator.
+
+use agentcore_observability_config::{
+    Config, LogExporterKind, MetricExporterKind, OtlpSignalConfig, Sampler, SpanExporterKind,
+};
+use agentcore_observability_exporter::console::{
+    ConsoleLogExporter, ConsoleMetricExporter, ConsoleSpanExporter,
+};
+use agentcore_observability_exporter::otlp::OtlpHttp;
+use agentcore_observability_session::XrayIdGenerator;
+use opentelemetry_sdk::logs::{BatchLogProcessor, SdkLoggerProvider};
+use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
+use opentelemetry_sdk::trace::{self as sdktrace, BatchSpanProcessor, SdkTracerProvider};
+use opentelemetry_sdk::Resource;
+
+use crate::InitError;
+
+/// Builds the tracer provider, or `None` when no trace exporter is configured.
+pub(crate) fn tracer_provider(
+    config: &Config,
+    resource: &Resource,
+    otlp: &OtlpHttp,
+) -> Result<Option<SdkTracerProvider>, InitError> {
+    let traces = &config.traces;
+    if traces.exporters.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = SdkTracerProvider::builder()
+        .with_resource(resource.clone())
+        .with_sampler(sampler(traces.sampler))
+        // X-Ray-compatible ids: the first 32 bits of the trace id are the start time in seconds.
+        .with_id_generator(XrayIdGenerator::default());
+    for kind in &traces.exporters {
+        builder = match kind {
+            SpanExporterKind::Console => builder.with_simple_exporter(ConsoleSpanExporter::new()),
+            _ => {
+                let signal = export_settings(&traces.otlp, traces.batch.export_timeout, "traces")?;
+                let exporter = otlp.span_exporter(&signal)?;
+                let batch = sdktrace::BatchConfigBuilder::default()
+                    .with_max_queue_size(traces.batch.max_queue_size)
+                    .with_max_export_batch_size(traces.batch.max_export_batch_size)
+                    .with_scheduled_delay(traces.batch.schedule_delay)
+                    .build();
+                builder.with_span_processor(
+                    BatchSpanProcessor::builder(exporter)
+                        .with_batch_config(batch)
+                        .build(),
+                )
+            }
+        };
+    }
+    Ok(Some(builder.build()))
+}
+
+/// Builds the logger provider, or `None` when no log exporter is configured.
+pub(crate) fn logger_provider(
+    config: &Config,
+    resource: &Resource,
+    otlp: &OtlpHttp,
+) -> Result<Option<SdkLoggerProvider>, InitError> {
+    let logs = &config.logs;
+    if logs.exporters.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = SdkLoggerProvider::builder().with_resource(resource.clone());
+    for kind in &logs.exporters {
+        builder = match kind {
+            LogExporterKind::Console => builder.with_simple_exporter(ConsoleLogExporter::new()),
+            _ => {
+                let signal = export_settings(&logs.otlp, logs.batch.export_timeout, "logs")?;
+                let exporter = otlp.log_exporter(&signal)?;
+                let batch = opentelemetry_sdk::logs::BatchConfigBuilder::default()
+                    .with_max_queue_size(logs.batch.max_queue_size)
+                    .with_max_export_batch_size(logs.batch.max_export_batch_size)
+                    .with_scheduled_delay(logs.batch.schedule_delay)
+                    .build();
+                builder.with_log_processor(
+                    BatchLogProcessor::builder(exporter)
+                        .with_batch_config(batch)
+                        .build(),
+                )
+            }
+        };
+    }
+    Ok(Some(builder.build()))
+}
+
+/// Builds the meter provider, or `None` when no metric exporter is configured.
+pub(crate) fn meter_provider(
+    config: &Config,
+    resource: &Resource,
+    otlp: &OtlpHttp,
+) -> Result<Option<SdkMeterProvider>, InitError> {
+    let metrics = &config.metrics;
+    if metrics.exporters.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = SdkMeterProvider::builder().with_resource(resource.clone());
+    for kind in &metrics.exporters {
+        builder = match kind {
+            MetricExporterKind::Console => builder.with_reader(
+                PeriodicReader::builder(ConsoleMetricExporter::new())
+                    .with_interval(metrics.export_interval)
+                    .build(),
+            ),
+            MetricExporterKind::AwsEmf => {
+                return Err(InitError::Unsupported {
+                    what: "OTEL_METRICS_EXPORTER=awsemf (CloudWatch EMF metrics)".into(),
+                    hint: "set OTEL_METRICS_EXPORTER=otlp, console or none until EMF export lands"
+                        .into(),
+                })
+            }
+            _ => {
+                let signal = export_settings(&metrics.otlp, metrics.export_timeout, "metrics")?;
+                let exporter = otlp.metric_exporter(&signal, metrics.temporality)?;
+                builder.with_reader(
+                    PeriodicReader::builder(exporter)
+                        .with_interval(metrics.export_interval)
+                        .build(),
+                )
+            }
+        };
+    }
+    Ok(Some(builder.build()))
+}
+
+/// The settings one OTLP exporter runs with: the OTLP timeout capped by the processor's export
+/// timeout (the SDK's thread-based processors leave that deadline to the exporter).
+///
+/// Sending to a CloudWatch endpoint needs SigV4 signing, which arrives with the AWS exporter; until
+/// then such a signal is refused at `init()` rather than sent unsigned and rejected with 403.
+fn export_settings(
+    otlp: &OtlpSignalConfig,
+    export_timeout: std::time::Duration,
+    signal: &str,
+) -> Result<OtlpSignalConfig, InitError> {
+    if let Some(aws) = otlp.aws_endpoint() {
+        if otlp.header("authorization").is_none() {
+            return Err(InitError::Unsupported {
+                what: format!(
+                    "exporting {signal} to {} (SigV4 service `{}`)",
+                    otlp.endpoint, aws.service
+                ),
+                hint: "SigV4 signing is not built yet; send to an OTLP collector with \
+                       OTEL_EXPORTER_OTLP_ENDPOINT, or use the console exporter"
+                    .into(),
+            });
+        }
+    }
+    let mut settings = otlp.clone();
+    settings.timeout = settings.timeout.min(export_timeout);
+    Ok(settings)
+}
+
+fn sampler(sampler: Sampler) -> sdktrace::Sampler {
+    use sdktrace::Sampler as S;
+    match sampler {
+        Sampler::AlwaysOn => S::AlwaysOn,
+        Sampler::AlwaysOff => S::AlwaysOff,
+        Sampler::TraceIdRatio(ratio) => S::TraceIdRatioBased(ratio),
+        Sampler::ParentBasedAlwaysOff => S::ParentBased(Box::new(S::AlwaysOff)),
+        Sampler::ParentBasedTraceIdRatio(ratio) => {
+            S::ParentBased(Box::new(S::TraceIdRatioBased(ratio)))
+        }
+        _ => S::ParentBased(Box::new(S::AlwaysOn)),
+    }
+}
