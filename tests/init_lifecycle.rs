@@ -82,21 +82,21 @@ fn an_exporter_error_leaves_nothing_installed() {
 }
 
 #[test]
-fn cloudwatch_endpoints_are_refused_until_signing_exists() {
+fn cloudwatch_logs_without_a_log_group_fail_at_init_not_with_403_later() {
     let _lock = common::exclusive();
     let config = agentcore_observability::Config::builder()
         .vars([
             ("AGENT_OBSERVABILITY_ENABLED", "true"),
             ("AWS_REGION", "us-west-2"),
-            ("OTEL_METRICS_EXPORTER", "none"),
         ])
         .no_dotenv()
-        .finish()
-        .expect("config");
-    let error = agentcore_observability::init_with(config).expect_err("no unsigned AWS export");
+        .finish();
+    let error = config.expect_err("logs to CloudWatch need a group and stream");
     let message = error.to_string();
     assert!(
-        message.contains("https://xray.us-west-2.amazonaws.com/v1/traces"),
+        message.starts_with(
+            "logs to https://logs.us-west-2.amazonaws.com/v1/logs needs x-aws-log-group"
+        ),
         "{message}"
     );
 }

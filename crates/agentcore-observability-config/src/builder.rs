@@ -68,6 +68,7 @@ pub(crate) struct Overrides {
     pub(crate) capture_message_content: Option<bool>,
     pub(crate) metric_export_interval: Option<Duration>,
     pub(crate) shutdown_timeout: Option<Duration>,
+    pub(crate) sigv4_service: [Option<String>; 3],
 }
 
 impl ConfigBuilder {
@@ -227,6 +228,33 @@ impl ConfigBuilder {
     /// How often metrics are exported (as `OTEL_METRIC_EXPORT_INTERVAL`).
     pub fn metric_export_interval(mut self, interval: Duration) -> Self {
         self.overrides.metric_export_interval = Some(interval);
+        self
+    }
+
+    /// Sign every signal's requests for this SigV4 service (as `AWS_SIGV4_SERVICE`), e.g. for a
+    /// VPC endpoint or a signing proxy. CloudWatch OTLP endpoints are recognised without it.
+    pub fn sigv4_service(mut self, service: impl Into<String>) -> Self {
+        let service = service.into();
+        self.overrides.sigv4_service =
+            [Some(service.clone()), Some(service.clone()), Some(service)];
+        self
+    }
+
+    /// Sign trace requests for this SigV4 service (e.g. `xray` behind a VPC endpoint).
+    pub fn traces_sigv4_service(mut self, service: impl Into<String>) -> Self {
+        self.overrides.sigv4_service[0] = Some(service.into());
+        self
+    }
+
+    /// Sign log requests for this SigV4 service (e.g. `logs` behind a VPC endpoint).
+    pub fn logs_sigv4_service(mut self, service: impl Into<String>) -> Self {
+        self.overrides.sigv4_service[1] = Some(service.into());
+        self
+    }
+
+    /// Sign metric requests for this SigV4 service (e.g. `monitoring` behind a VPC endpoint).
+    pub fn metrics_sigv4_service(mut self, service: impl Into<String>) -> Self {
+        self.overrides.sigv4_service[2] = Some(service.into());
         self
     }
 

@@ -25,6 +25,26 @@ pub enum ConfigError {
          or point OTEL_EXPORTER_OTLP_ENDPOINT at your own collector"
     )]
     MissingRegion,
+    /// Something that must be signed or addressed per region has no region.
+    #[error(
+        "{what} needs an AWS region: set AWS_REGION (or AWS_DEFAULT_REGION, or `region` in the AWS profile)"
+    )]
+    RegionRequired {
+        /// What needs it, e.g. `AWS_SIGV4_SERVICE=xray` or `OTEL_METRICS_EXPORTER=awsemf`.
+        what: String,
+    },
+    /// Logs (or EMF metrics) go to CloudWatch but the log group or stream is not named.
+    #[error(
+        "{what} needs x-aws-log-group and x-aws-log-stream in OTEL_EXPORTER_OTLP_LOGS_HEADERS, e.g. \
+         OTEL_EXPORTER_OTLP_LOGS_HEADERS=x-aws-log-group=/aws/bedrock-agentcore/runtimes/my-agent,x-aws-log-stream=runtime-logs \
+         (missing: {missing}); the CloudWatch OTLP logs endpoint also needs both to exist already"
+    )]
+    MissingLogDestination {
+        /// What needs them, e.g. `logs to https://logs.us-east-1.amazonaws.com/v1/logs`.
+        what: String,
+        /// `x-aws-log-group`, `x-aws-log-stream` or both.
+        missing: String,
+    },
     /// The `.env` file exists but cannot be read or parsed.
     #[error(".env file {path}: {message}")]
     DotEnv {

@@ -16,7 +16,14 @@
 //! use agentcore_observability_config::{Config, SpanExporterKind};
 //!
 //! let config = Config::builder()
-//!     .vars([("AGENT_OBSERVABILITY_ENABLED", "true"), ("AWS_REGION", "eu-west-1")])
+//!     .vars([
+//!         ("AGENT_OBSERVABILITY_ENABLED", "true"),
+//!         ("AWS_REGION", "eu-west-1"),
+//!         (
+//!             "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
+//!             "x-aws-log-group=/aws/bedrock-agentcore/runtimes/my-agent,x-aws-log-stream=runtime-logs",
+//!         ),
+//!     ])
 //!     .no_dotenv()
 //!     .finish()?;
 //! assert_eq!(config.traces.otlp.endpoint, "https://xray.eu-west-1.amazonaws.com/v1/traces");
@@ -24,6 +31,7 @@
 //! # Ok::<(), agentcore_observability_config::ConfigError>(())
 //! ```
 
+mod aws;
 mod builder;
 mod error;
 mod known;

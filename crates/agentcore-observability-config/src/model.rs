@@ -44,6 +44,8 @@ pub struct Config {
     pub content_extraction_opt_out: bool,
     /// CloudWatch destinations parsed from `OTEL_EXPORTER_OTLP_LOGS_HEADERS`.
     pub cloudwatch: CloudWatchDestination,
+    /// Static credentials from the configuration sources, if any (else aws-config's default chain).
+    pub aws_credentials: Option<StaticCredentials>,
     /// How long dropping the guard may take to flush and shut every provider down (code only; default 5 s).
     pub shutdown_timeout: Duration,
     /// Harmless oddities found while reading the configuration (unknown `OTEL_*` variables, Python-only
@@ -126,6 +128,8 @@ pub struct MetricsConfig {
     pub export_timeout: Duration,
     /// `OTEL_EXPORTER_OTLP_METRICS_TEMPORALITY_PREFERENCE` (default cumulative).
     pub temporality: TemporalityPreference,
+    /// Where `awsemf` writes, when `awsemf` is among the exporters.
+    pub emf: Option<EmfDestination>,
 }
 
 /// Where and how one signal is sent over OTLP.
@@ -145,6 +149,10 @@ pub struct OtlpSignalConfig {
     pub compression: Compression,
     /// Wire protocol (`*_PROTOCOL`; default `http/protobuf`).
     pub protocol: Protocol,
+    /// How requests are SigV4-signed, or `None` to send them as they are. Set for the CloudWatch
+    /// OTLP endpoints, for any endpoint when `AWS_SIGV4_SERVICE` (or the builder) names a service,
+    /// and never when the signal's headers carry their own `Authorization`.
+    pub sigv4: Option<SigV4Target>,
 }
 
 impl OtlpSignalConfig {
@@ -206,6 +214,73 @@ impl AwsEndpoint {
             region: region.to_string(),
         })
     }
+}
+
+/// The SigV4 service and region requests are signed for.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct SigV4Target {
+    /// The signing service name, e.g. `xray`, `logs`, `monitoring`.
+    pub service: String,
+    /// The signing region.
+    pub region: String,
+    /// Why this signal is signed.
+    pub source: SigV4Source,
+}
+
+/// Why a signal is SigV4-signed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SigV4Source {
+    /// The endpoint is a CloudWatch OTLP endpoint (service and region read from its host, as ADOT).
+    AwsEndpoint,
+    /// `AWS_SIGV4_SERVICE` names the service for an endpoint that is not recognised.
+    Variable,
+    /// The service was set in code.
+    Code,
+}
+
+/// Static AWS credentials found in the configuration sources (`AWS_ACCESS_KEY_ID`,
+/// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, including a `.env` file or the map given to the
+/// builder). When absent, the exporters use aws-config's default credential chain.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct StaticCredentials {
+    /// `AWS_ACCESS_KEY_ID`.
+    pub access_key_id: String,
+    /// `AWS_SECRET_ACCESS_KEY`.
+    pub secret_access_key: String,
+    /// `AWS_SESSION_TOKEN`.
+    pub session_token: Option<String>,
+}
+
+impl fmt::Debug for StaticCredentials {
+    // Never print the secret or the token, even in debug output.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StaticCredentials")
+            .field("access_key_id", &self.access_key_id)
+            .field("secret_access_key", &"***")
+            .field("session_token", &self.session_token.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+/// Where `awsemf` metrics go: CloudWatch Embedded Metric Format documents written with the
+/// CloudWatch Logs `PutLogEvents` API.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct EmfDestination {
+    /// The CloudWatch Logs API base URL: `AWS_ENDPOINT_URL_CLOUDWATCH_LOGS`, else
+    /// `AWS_ENDPOINT_URL`, else `https://logs.<region>.amazonaws.com[.cn]`.
+    pub endpoint: String,
+    /// The region requests are signed for (service `logs`).
+    pub region: String,
+    /// `x-aws-log-group` from `OTEL_EXPORTER_OTLP_LOGS_HEADERS`.
+    pub log_group: String,
+    /// `x-aws-log-stream` from `OTEL_EXPORTER_OTLP_LOGS_HEADERS`.
+    pub log_stream: String,
+    /// `x-aws-metric-namespace`, else `bedrock-agentcore`.
+    pub namespace: String,
 }
 
 /// Which setting an [`OtlpSignalConfig::endpoint`] came from.

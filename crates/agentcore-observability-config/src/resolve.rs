@@ -15,9 +15,9 @@ use crate::otlp;
 use crate::parse::{self, invalid};
 use crate::source::Sources;
 use crate::{
-    known, pipeline, region, CloudWatchDestination, Config, ConfigBuilder, ConfigError,
-    ConfigWarning, EndpointSource, LogExporterKind, LogsConfig, MetricsConfig, OtlpSignalConfig,
-    SpanExporterKind, TracesConfig,
+    aws, known, pipeline, region, CloudWatchDestination, Config, ConfigBuilder, ConfigError,
+    ConfigWarning, EndpointSource, LogExporterKind, LogsConfig, MetricExporterKind, MetricsConfig,
+    OtlpSignalConfig, SpanExporterKind, TracesConfig,
 };
 
 /// `expected` text of `OTEL_RESOURCE_ATTRIBUTES`.
@@ -77,6 +77,8 @@ pub(crate) fn resolve(builder: ConfigBuilder) -> Result<Config, ConfigError> {
         Some(e) => e.clone(),
         None => pipeline::log_exporters(&src)?,
     };
+    let metrics_defaulted =
+        o.metrics_exporters.is_none() && src.get("OTEL_METRICS_EXPORTER").is_none();
     let metrics_exporters = match &o.metrics_exporters {
         Some(e) => e.clone(),
         None => pipeline::metric_exporters(&src, agent)?,
@@ -97,29 +99,32 @@ pub(crate) fn resolve(builder: ConfigBuilder) -> Result<Config, ConfigError> {
     let [traces_compression, logs_compression, metrics_compression] =
         otlp::compressions(&src, &o, agent)?;
     let [traces_protocol, logs_protocol, metrics_protocol] = otlp::protocols(&src, &o)?;
-    let traces_otlp = OtlpSignalConfig {
+    let mut traces_otlp = OtlpSignalConfig {
         endpoint: traces_ep.0,
         endpoint_source: traces_ep.1,
         headers: traces_headers,
         timeout: traces_timeout,
         compression: traces_compression,
         protocol: traces_protocol,
+        sigv4: None,
     };
-    let logs_otlp = OtlpSignalConfig {
+    let mut logs_otlp = OtlpSignalConfig {
         endpoint: logs_ep.0,
         endpoint_source: logs_ep.1,
         headers: logs_headers,
         timeout: logs_timeout,
         compression: logs_compression,
         protocol: logs_protocol,
+        sigv4: None,
     };
-    let metrics_otlp = OtlpSignalConfig {
+    let mut metrics_otlp = OtlpSignalConfig {
         endpoint: metrics_ep.0,
         endpoint_source: metrics_ep.1,
         headers: metrics_headers,
         timeout: metrics_timeout,
         compression: metrics_compression,
         protocol: metrics_protocol,
+        sigv4: None,
     };
 
     // Pipeline.
@@ -188,6 +193,59 @@ pub(crate) fn resolve(builder: ConfigBuilder) -> Result<Config, ConfigError> {
         metric_namespace: header_value(&logs_otlp, "x-aws-metric-namespace"),
     };
 
+    // AWS: signing, the CloudWatch Logs destination, EMF, credentials. Only signals that export
+    // over OTLP are checked, so a console-only setup never needs a region or a log group.
+    let [code_traces, code_logs, code_metrics] = &o.sigv4_service;
+    let env_service = sigv4_service.as_deref();
+    if !sdk_disabled {
+        if traces_exporters.contains(&SpanExporterKind::Otlp) {
+            traces_otlp.sigv4 = aws::sigv4_target(
+                &traces_otlp,
+                code_traces.as_deref(),
+                env_service,
+                region.as_ref(),
+            )?;
+        }
+        if logs_exporters.contains(&LogExporterKind::Otlp) {
+            logs_otlp.sigv4 = aws::sigv4_target(
+                &logs_otlp,
+                code_logs.as_deref(),
+                env_service,
+                region.as_ref(),
+            )?;
+            aws::check_cloudwatch_logs(&mut logs_otlp, &cloudwatch, &mut warnings)?;
+        }
+        if metrics_exporters.contains(&MetricExporterKind::Otlp) {
+            metrics_otlp.sigv4 = aws::sigv4_target(
+                &metrics_otlp,
+                code_metrics.as_deref(),
+                env_service,
+                region.as_ref(),
+            )?;
+        }
+    }
+    let mut metrics_exporters = metrics_exporters;
+    let emf = if metrics_exporters.contains(&MetricExporterKind::AwsEmf) && !sdk_disabled {
+        match aws::emf_destination(&src, region.as_ref(), &cloudwatch) {
+            Ok(destination) => Some(destination),
+            // Agent mode picks awsemf by default; without a log group or region that default
+            // cannot work, so it steps aside (as ADOT does) instead of failing a setup that only
+            // meant to send traces and logs to a collector. An explicit awsemf is an error.
+            Err(error) if metrics_defaulted => {
+                warnings.push(ConfigWarning::new(
+                    "OTEL_METRICS_EXPORTER",
+                    format!("the agent-mode default `awsemf` is off: {error}"),
+                ));
+                metrics_exporters.retain(|k| *k != MetricExporterKind::AwsEmf);
+                None
+            }
+            Err(error) => return Err(error),
+        }
+    } else {
+        None
+    };
+    let aws_credentials = aws::static_credentials(&src, &mut warnings);
+
     // One order for every run: by variable name, insertion order within a variable.
     warnings.sort_by(|a: &ConfigWarning, b: &ConfigWarning| a.variable.cmp(&b.variable));
 
@@ -214,6 +272,7 @@ pub(crate) fn resolve(builder: ConfigBuilder) -> Result<Config, ConfigError> {
             export_interval,
             export_timeout,
             temporality,
+            emf,
         },
         propagators,
         baggage_span_attribute_keys,
@@ -222,6 +281,7 @@ pub(crate) fn resolve(builder: ConfigBuilder) -> Result<Config, ConfigError> {
         capture_message_content,
         content_extraction_opt_out,
         cloudwatch,
+        aws_credentials,
         shutdown_timeout: o.shutdown_timeout.unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT),
         warnings,
     })

@@ -64,6 +64,7 @@ fn dotenv_supports_comments_quotes_and_export() {
          export AGENT_OBSERVABILITY_ENABLED=true\n\
          AWS_REGION='us-east-1'\n\
          OTEL_RESOURCE_ATTRIBUTES=\"service.name=a,aws.log.group.names=/aws/x\"\n\
+         OTEL_EXPORTER_OTLP_LOGS_HEADERS=x-aws-log-group=/aws/x,x-aws-log-stream=s\n\
          \n",
     );
     let c = Config::builder()
@@ -216,6 +217,10 @@ fn profile_region_drives_agent_mode_endpoints() {
             ("AWS_CONFIG_FILE", config.path().to_str().unwrap()),
             ("AWS_PROFILE", "dev"),
             ("AGENT_OBSERVABILITY_ENABLED", "true"),
+            (
+                "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
+                "x-aws-log-group=/aws/x,x-aws-log-stream=s",
+            ),
         ])
         .no_dotenv()
         .finish()

@@ -8,11 +8,17 @@ use agentcore_observability_config::{
     Propagator, Protocol, RegionSource, Sampler, SpanExporterKind, TemporalityPreference,
 };
 
+/// Resolves `vars`. Agent-mode cases get the log destination AWS needs unless they set their own
+/// logs headers, so each test only states what it is about.
 fn cfg(vars: &[(&str, &str)]) -> Result<Config, ConfigError> {
-    Config::builder()
-        .vars(vars.iter().copied())
-        .no_dotenv()
-        .finish()
+    let mut all = vars.to_vec();
+    let agent = vars
+        .iter()
+        .any(|(k, v)| *k == "AGENT_OBSERVABILITY_ENABLED" && v.eq_ignore_ascii_case("true"));
+    if agent && !vars.iter().any(|(k, _)| *k == LOG_DEST.0) {
+        all.push(LOG_DEST);
+    }
+    Config::builder().vars(all).no_dotenv().finish()
 }
 
 fn ok(vars: &[(&str, &str)]) -> Config {
@@ -39,6 +45,11 @@ fn warning_messages(c: &Config, variable: &str) -> Vec<String> {
 
 const AGENT: (&str, &str) = ("AGENT_OBSERVABILITY_ENABLED", "true");
 const US_EAST_1: (&str, &str) = ("AWS_REGION", "us-east-1");
+/// The CloudWatch log group and stream that logs (and `awsemf`) to AWS need.
+const LOG_DEST: (&str, &str) = (
+    "OTEL_EXPORTER_OTLP_LOGS_HEADERS",
+    "x-aws-log-group=/aws/bedrock-agentcore/runtimes/a,x-aws-log-stream=runtime-logs",
+);
 
 // ---------------------------------------------------------------------------------------------
 // Defaults
@@ -185,7 +196,7 @@ fn agent_mode_values_can_be_overridden() {
 #[test]
 fn agent_mode_from_builder() {
     let c = Config::builder()
-        .vars([US_EAST_1])
+        .vars([US_EAST_1, LOG_DEST])
         .no_dotenv()
         .agent_observability(true)
         .finish()
@@ -342,6 +353,8 @@ fn exporter_lists() {
         ("OTEL_TRACES_EXPORTER", " OTLP , console,otlp"),
         ("OTEL_LOGS_EXPORTER", "console"),
         ("OTEL_METRICS_EXPORTER", "awsemf,console"),
+        US_EAST_1,
+        LOG_DEST,
     ]);
     assert_eq!(
         c.traces.exporters,
@@ -394,6 +407,8 @@ fn exporters_from_code_win() {
             ("OTEL_TRACES_EXPORTER", "bogus"),
             ("OTEL_LOGS_EXPORTER", "bogus"),
             ("OTEL_METRICS_EXPORTER", "bogus"),
+            US_EAST_1,
+            LOG_DEST,
         ])
         .no_dotenv()
         .traces_exporters([SpanExporterKind::Console])
@@ -721,12 +736,18 @@ fn compression() {
         "OTEL_EXPORTER_OTLP_LOGS_COMPRESSION=\"deflate\" is invalid: expected gzip or none"
     );
     let c = Config::builder()
-        .vars([AGENT, US_EAST_1])
+        .vars([AGENT, US_EAST_1, LOG_DEST])
         .no_dotenv()
         .compression(Compression::None)
         .finish()
         .unwrap();
-    assert_eq!(c.logs.otlp.compression, Compression::None);
+    assert_eq!(c.traces.otlp.compression, Compression::None);
+    // CloudWatch Logs always gets gzip (as ADOT forces it), with a warning saying so.
+    assert_eq!(c.logs.otlp.compression, Compression::Gzip);
+    assert_eq!(
+        warning_messages(&c, "OTEL_EXPORTER_OTLP_LOGS_COMPRESSION").len(),
+        1
+    );
 }
 
 #[test]
@@ -972,6 +993,7 @@ fn span_processing_lists() {
             "http.request.header.authorization, gen_ai.*",
         ),
         ("AWS_SIGV4_SERVICE", " xray "),
+        US_EAST_1,
     ]);
     assert_eq!(c.baggage_span_attribute_keys, vec!["tenant.id", "user.id"]);
     assert_eq!(
@@ -996,6 +1018,7 @@ fn capture_content_from_code() {
         .vars([
             AGENT,
             US_EAST_1,
+            LOG_DEST,
             (
                 "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
                 "bogus",

@@ -21,6 +21,15 @@ pub enum DropReason {
     RejectedByReceiver,
     /// The exporter was already shut down.
     ShutDown,
+    /// No AWS credentials were available to sign with before the deadline (never sent unsigned).
+    NoCredentials,
+    /// The request could not be signed.
+    SigningFailed,
+    /// One item alone is over the endpoint's size limit (e.g. a span over 200 KB for X-Ray, an EMF
+    /// event over 256 KB).
+    TooLarge,
+    /// A timestamp outside what CloudWatch accepts (more than 2 h ahead or 14 days back).
+    OutOfRange,
 }
 
 impl fmt::Display for DropReason {
@@ -32,6 +41,10 @@ impl fmt::Display for DropReason {
             DropReason::InvalidRequest => f.write_str("invalid request"),
             DropReason::RejectedByReceiver => f.write_str("rejected by receiver (partial success)"),
             DropReason::ShutDown => f.write_str("exporter shut down"),
+            DropReason::NoCredentials => f.write_str("no AWS credentials"),
+            DropReason::SigningFailed => f.write_str("request could not be signed"),
+            DropReason::TooLarge => f.write_str("item over the size limit"),
+            DropReason::OutOfRange => f.write_str("timestamp out of the accepted range"),
         }
     }
 }

@@ -8,12 +8,17 @@
 //! executor or none. The thread and the client are created on the first request, which keeps
 //! `init()` cheap.
 
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http::{HeaderMap, HeaderName, HeaderValue};
 use tokio::sync::{mpsc, oneshot};
+
+use crate::credentials::NoCredentials;
+use crate::sigv4::Signer;
+
+mod retry;
 
 /// One request to send.
 #[derive(Debug)]
@@ -21,14 +26,19 @@ pub(crate) struct OutgoingRequest {
     pub(crate) url: String,
     pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
-    /// The whole exchange (connect, send, read the answer) must end before this instant.
+    /// The whole exchange, retries and back-off included, must end before this instant.
     pub(crate) deadline: Instant,
+    /// Signs each attempt on the I/O thread (fresh date, fresh credentials); `None` = unsigned.
+    pub(crate) signer: Option<Arc<Signer>>,
+    /// Retry 408, 429, 5xx, connection errors and missing credentials until the deadline.
+    pub(crate) retry: bool,
 }
 
 /// The answer of the receiver.
 #[derive(Debug)]
 pub(crate) struct IncomingResponse {
     pub(crate) status: u16,
+    pub(crate) headers: HeaderMap,
     pub(crate) body: Bytes,
 }
 
@@ -45,9 +55,20 @@ pub(crate) enum TransportError {
     Client(String),
     #[error("the export I/O thread is not running")]
     ShutDown,
+    #[error(transparent)]
+    NoCredentials(#[from] NoCredentials),
+    #[error("{0}")]
+    Signing(String),
 }
 
-type Reply = oneshot::Sender<Result<IncomingResponse, TransportError>>;
+/// What one [`Transport::send`] came to: the last outcome and how many attempts it took.
+#[derive(Debug)]
+pub(crate) struct Delivery {
+    pub(crate) outcome: Result<IncomingResponse, TransportError>,
+    pub(crate) attempts: u32,
+}
+
+type Reply = oneshot::Sender<Delivery>;
 
 /// Handle to the I/O thread. Dropping the last handle lets the thread finish its in-flight requests
 /// (each bounded by its deadline) and exit.
@@ -57,22 +78,22 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    /// Sends `request` and waits for the answer without needing any particular async runtime.
-    pub(crate) async fn send(
-        &self,
-        request: OutgoingRequest,
-    ) -> Result<IncomingResponse, TransportError> {
-        let sender = self
-            .sender
-            .get_or_init(spawn_io_thread)
-            .as_ref()
-            .ok_or(TransportError::ShutDown)?;
+    /// Sends `request` (signing and retrying it as it asks) and waits for the final answer,
+    /// without needing any particular async runtime; also tells how many attempts were made.
+    pub(crate) async fn deliver(&self, request: OutgoingRequest) -> Delivery {
+        let shut_down = || Delivery {
+            outcome: Err(TransportError::ShutDown),
+            attempts: 0,
+        };
+        let Some(sender) = self.sender.get_or_init(spawn_io_thread).as_ref() else {
+            return shut_down();
+        };
         let (reply, answer) = oneshot::channel();
-        sender
-            .send((request, reply))
-            .map_err(|_| TransportError::ShutDown)?;
+        if sender.send((request, reply)).is_err() {
+            return shut_down();
+        }
         // A dropped reply (the thread died) ends the wait too, so this can never hang.
-        answer.await.unwrap_or(Err(TransportError::ShutDown))
+        answer.await.unwrap_or_else(|_| shut_down())
     }
 }
 
@@ -104,7 +125,10 @@ fn run_io_thread(mut receiver: mpsc::UnboundedReceiver<(OutgoingRequest, Reply)>
             // Every queued and future request gets this error instead of hanging.
             let message = error.to_string();
             while let Some((_, reply)) = receiver.blocking_recv() {
-                let _ = reply.send(Err(TransportError::Client(message.clone())));
+                let _ = reply.send(Delivery {
+                    outcome: Err(TransportError::Client(message.clone())),
+                    attempts: 0,
+                });
             }
             return;
         }
@@ -114,11 +138,14 @@ fn run_io_thread(mut receiver: mpsc::UnboundedReceiver<(OutgoingRequest, Reply)>
         while let Some((request, reply)) = receiver.recv().await {
             let client = client.clone();
             tokio::spawn(async move {
-                let result = match client {
-                    Ok(client) => execute(&client, request).await,
-                    Err(message) => Err(TransportError::Client(message)),
+                let delivery = match client {
+                    Ok(client) => retry::deliver(&client, request).await,
+                    Err(message) => Delivery {
+                        outcome: Err(TransportError::Client(message)),
+                        attempts: 0,
+                    },
                 };
-                let _ = reply.send(result);
+                let _ = reply.send(delivery);
             });
         }
     });
@@ -140,25 +167,34 @@ pub(crate) fn user_agent() -> &'static str {
     concat!("agentcore-observability-rust/", env!("CARGO_PKG_VERSION"))
 }
 
-async fn execute(
+/// One HTTP attempt, ending by `deadline` at the latest.
+pub(crate) async fn execute(
     client: &reqwest::Client,
-    request: OutgoingRequest,
+    url: &str,
+    headers: HeaderMap,
+    body: Bytes,
+    deadline: Instant,
 ) -> Result<IncomingResponse, TransportError> {
-    let remaining = request.deadline.saturating_duration_since(Instant::now());
+    let remaining = deadline.saturating_duration_since(Instant::now());
     if remaining.is_zero() {
         return Err(TransportError::Timeout);
     }
     let exchange = async {
         let response = client
-            .post(&request.url)
-            .headers(request.headers)
-            .body(request.body)
+            .post(url)
+            .headers(headers)
+            .body(body)
             .send()
             .await
             .map_err(classify)?;
         let status = response.status().as_u16();
+        let headers = response.headers().clone();
         let body = response.bytes().await.map_err(classify)?;
-        Ok(IncomingResponse { status, body })
+        Ok(IncomingResponse {
+            status,
+            headers,
+            body,
+        })
     };
     tokio::time::timeout(remaining, exchange)
         .await

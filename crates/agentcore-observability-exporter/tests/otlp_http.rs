@@ -144,3 +144,113 @@ fn grpc_is_refused_with_the_setting_to_use() {
         .expect_err("no gRPC in this build");
     assert!(error.to_string().contains("http/protobuf"), "{error}");
 }
+
+/// A credentials provider that fails `failures` times, then hands out test credentials.
+#[derive(Debug)]
+struct FlakyCredentials {
+    failures: std::sync::atomic::AtomicU32,
+}
+
+impl aws_credential_types::provider::ProvideCredentials for FlakyCredentials {
+    fn provide_credentials<'a>(
+        &'a self,
+    ) -> aws_credential_types::provider::future::ProvideCredentials<'a>
+    where
+        Self: 'a,
+    {
+        use std::sync::atomic::Ordering;
+        let left = self.failures.load(Ordering::SeqCst);
+        let result = if left > 0 {
+            self.failures.store(left - 1, Ordering::SeqCst);
+            Err(
+                aws_credential_types::provider::error::CredentialsError::not_loaded(
+                    "no credentials in this test",
+                ),
+            )
+        } else {
+            Ok(aws_credential_types::Credentials::new(
+                "AKIDFLAKY",
+                "flaky-secret",
+                None,
+                None,
+                "test",
+            ))
+        };
+        aws_credential_types::provider::future::ProvideCredentials::ready(result)
+    }
+}
+
+fn signed_traces_exporter(
+    receiver: &OtlpReceiver,
+    failures: u32,
+    timeout: &str,
+    stats: &ExportStats,
+) -> agentcore_observability_exporter::otlp::OtlpSpanExporter {
+    let config = traces_config(&[
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", &receiver.endpoint()),
+        ("OTEL_EXPORTER_OTLP_TIMEOUT", timeout),
+        ("AWS_SIGV4_SERVICE", "xray"),
+        ("AWS_REGION", "us-east-1"),
+    ]);
+    let source = agentcore_observability_exporter::CredentialsSource::Provider(
+        aws_credential_types::provider::SharedCredentialsProvider::new(FlakyCredentials {
+            failures: failures.into(),
+        }),
+    );
+    OtlpHttp::with_credentials(stats.clone(), source)
+        .span_exporter(&config)
+        .expect("exporter")
+}
+
+#[test]
+fn without_credentials_nothing_is_sent_unsigned() {
+    let receiver = OtlpReceiver::start().expect("receiver");
+    let stats = ExportStats::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(signed_traces_exporter(
+            &receiver,
+            u32::MAX,
+            "1500ms",
+            &stats,
+        ))
+        .build();
+    provider.tracer("no-creds").in_span("held back", |_| {});
+
+    assert!(
+        receiver
+            .wait_for_requests(1, Duration::from_millis(300))
+            .is_empty(),
+        "an unsigned request went out"
+    );
+    assert_eq!(
+        stats.traces().dropped_by_reason(),
+        vec![(DropReason::NoCredentials, 1)]
+    );
+    let _ = provider.shutdown();
+}
+
+#[test]
+fn credentials_that_appear_later_are_used_on_retry() {
+    let receiver = OtlpReceiver::start().expect("receiver");
+    let stats = ExportStats::default();
+    let provider = SdkTracerProvider::builder()
+        .with_simple_exporter(signed_traces_exporter(&receiver, 1, "10s", &stats))
+        .build();
+    provider
+        .tracer("late-creds")
+        .in_span("signed eventually", |_| {});
+
+    let requests = receiver.wait_for_requests(1, WAIT);
+    assert_eq!(requests.len(), 1);
+    let verdict = agentcore_observability_testkit::verify_sigv4(
+        &requests[0],
+        "flaky-secret",
+        std::time::SystemTime::now(),
+        Duration::from_secs(300),
+    );
+    assert!(verdict.valid, "{:?}", verdict.reason);
+    assert_eq!(verdict.service.as_deref(), Some("xray"));
+    assert_eq!(stats.traces().exported(), 1);
+    assert_eq!(stats.traces().dropped(), 0);
+    let _ = provider.shutdown();
+}

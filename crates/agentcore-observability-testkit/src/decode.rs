@@ -49,6 +49,8 @@ pub(crate) enum Payload {
     Logs(ExportLogsServiceRequest),
     /// From `/v1/metrics`.
     Metrics(ExportMetricsServiceRequest),
+    /// A CloudWatch Logs API call (decoded by [`crate::cloudwatch_logs`], not here).
+    CloudWatchLogs(crate::cloudwatch_logs::Call),
 }
 
 /// The body encoding named by a `content-type` header (parameters such as `charset` ignored).
@@ -128,7 +130,7 @@ pub(crate) fn decode_payload(
         (Signal::Metrics, Encoding::Json) => serde_json::from_slice(body)
             .map(Payload::Metrics)
             .map_err(json_error),
-        (Signal::Unknown, _) => Err("not an OTLP endpoint".to_owned()),
+        (Signal::Unknown | Signal::CloudWatchLogsApi, _) => Err("not an OTLP endpoint".to_owned()),
     }
 }
 
@@ -140,7 +142,7 @@ pub(crate) fn success_body(signal: Signal, encoding: Encoding) -> Vec<u8> {
             Signal::Traces => ExportTraceServiceResponse::default().encode_to_vec(),
             Signal::Logs => ExportLogsServiceResponse::default().encode_to_vec(),
             Signal::Metrics => ExportMetricsServiceResponse::default().encode_to_vec(),
-            Signal::Unknown => Vec::new(),
+            Signal::Unknown | Signal::CloudWatchLogsApi => Vec::new(),
         },
     }
 }

@@ -5,6 +5,14 @@
 //! assert on exactly what went over the wire. It can also be scripted to answer with
 //! errors, headers or delays ([`PlannedResponse`]).
 //!
+//! [`verify_sigv4`] (or [`SigV4Check`]) recomputes the AWS SigV4 signature of a recorded
+//! request from the specification, independently of the `aws-sigv4` crate the exporter signs
+//! with.
+//!
+//! The same receiver stands in for the CloudWatch Logs JSON API (`PutLogEvents`,
+//! `CreateLogGroup`, `CreateLogStream`) that the EMF metric exporter calls: see
+//! [`OtlpReceiver::put_log_events`] and [`OtlpReceiver::cloudwatch_logs_calls`].
+//!
 //! ```
 //! use std::time::Duration;
 //! use agentcore_observability_testkit::{OtlpReceiver, PlannedResponse};
@@ -18,18 +26,22 @@
 //! }
 //! ```
 
+mod cloudwatch_logs;
 mod decode;
 mod plan;
 mod received;
 mod receiver;
 mod request;
 mod server;
+mod sigv4;
 mod store;
 pub mod value;
 
 pub use opentelemetry_proto;
 
+pub use cloudwatch_logs::ReceivedPutLogEvents;
 pub use plan::PlannedResponse;
 pub use received::{MetricDataType, ReceivedLog, ReceivedMetric, ReceivedSpan};
 pub use receiver::OtlpReceiver;
 pub use request::{ReceivedRequest, Signal};
+pub use sigv4::{verify_sigv4, SigV4Check, SigV4Credentials, SigV4Verdict};

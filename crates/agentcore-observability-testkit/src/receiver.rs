@@ -4,6 +4,7 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::cloudwatch_logs::ReceivedPutLogEvents;
 use crate::plan::PlannedResponse;
 use crate::received::{ReceivedLog, ReceivedMetric, ReceivedSpan};
 use crate::request::ReceivedRequest;
@@ -100,6 +101,36 @@ impl OtlpReceiver {
         self.store.lock().metrics.clone()
     }
 
+    /// Every CloudWatch Logs `PutLogEvents` call accepted so far (answered 2xx), in arrival
+    /// order: log group, log stream and events (for the EMF exporter, one EMF JSON document per
+    /// event; see [`ReceivedPutLogEvents::json_messages`]).
+    pub fn put_log_events(&self) -> Vec<ReceivedPutLogEvents> {
+        self.store.lock().put_log_events.clone()
+    }
+
+    /// The action of every CloudWatch Logs API call received so far (the part of
+    /// `X-Amz-Target` after `Logs_20140328.`, e.g. `"PutLogEvents"`, `"CreateLogGroup"`), in
+    /// arrival order and whatever the answer. The receiver answers every well-formed call with
+    /// `200 {}`; script errors such as `ResourceNotFoundException` with
+    /// [`respond_with`](Self::respond_with).
+    pub fn cloudwatch_logs_calls(&self) -> Vec<String> {
+        self.store.lock().cloudwatch_logs_calls.clone()
+    }
+
+    /// Waits until at least `at_least` `PutLogEvents` calls were accepted or `timeout` passes,
+    /// and returns all accepted by then.
+    pub fn wait_for_put_log_events(
+        &self,
+        at_least: usize,
+        timeout: Duration,
+    ) -> Vec<ReceivedPutLogEvents> {
+        self.store.wait_until(
+            timeout,
+            |s| s.put_log_events.len() >= at_least,
+            |s| s.put_log_events.clone(),
+        )
+    }
+
     /// Waits until at least `at_least` spans were accepted or `timeout` passes, and returns
     /// all spans accepted by then (check the length: it may be short after a timeout).
     pub fn wait_for_spans(&self, at_least: usize, timeout: Duration) -> Vec<ReceivedSpan> {
@@ -155,7 +186,7 @@ impl OtlpReceiver {
         )
     }
 
-    /// Forgets every request, span, log record and metric received so far. Planned responses
+    /// Forgets every request, span, log record, metric and CloudWatch Logs call received so far. Planned responses
     /// still queued are kept (see [`clear_planned_responses`](Self::clear_planned_responses)).
     pub fn clear(&self) {
         self.store.clear();

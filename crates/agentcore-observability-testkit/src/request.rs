@@ -6,9 +6,10 @@ use std::time::Instant;
 use bytes::Bytes;
 use http::HeaderMap;
 
+use crate::cloudwatch_logs;
 use crate::decode;
 
-/// Which OTLP endpoint a request was addressed to.
+/// Which endpoint a request was addressed to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Signal {
     /// `POST …/v1/traces`.
@@ -19,6 +20,9 @@ pub enum Signal {
     Metrics,
     /// Any other path or method (answered with 404).
     Unknown,
+    /// The CloudWatch Logs JSON API: a `POST` (any path) with an
+    /// `X-Amz-Target: Logs_20140328.<Action>` header, e.g. `PutLogEvents` from the EMF exporter.
+    CloudWatchLogsApi,
 }
 
 impl Signal {
@@ -38,6 +42,18 @@ impl Signal {
             Signal::Metrics
         } else {
             Signal::Unknown
+        }
+    }
+
+    /// Like [`from_request`](Self::from_request), but a `POST` carrying an
+    /// `X-Amz-Target: Logs_20140328.<Action>` header is [`Signal::CloudWatchLogsApi`] whatever
+    /// its path.
+    pub fn from_parts(method: &str, path: &str, headers: &HeaderMap) -> Signal {
+        let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
+        if method.eq_ignore_ascii_case("POST") && cloudwatch_logs::action_of(target).is_some() {
+            Signal::CloudWatchLogsApi
+        } else {
+            Signal::from_request(method, path)
         }
     }
 }

@@ -19,6 +19,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 
+use crate::cloudwatch_logs;
 use crate::decode::{self, Payload, MAX_BODY_BYTES};
 use crate::plan::PlannedResponse;
 use crate::request::{ReceivedRequest, Signal};
@@ -174,7 +175,7 @@ async fn handle(
 ) -> Response<Full<Bytes>> {
     let received_at = Instant::now();
     let (parts, body) = request.into_parts();
-    let signal = Signal::from_request(parts.method.as_str(), parts.uri.path());
+    let signal = Signal::from_parts(parts.method.as_str(), parts.uri.path(), &parts.headers);
     let mut received = ReceivedRequest {
         signal,
         method: parts.method.to_string(),
@@ -222,6 +223,9 @@ type Processed = (DefaultAnswer, Option<Payload>, Option<decode::Encoding>);
 
 /// Decompresses and decodes `received.body`, filling in `decoded_body_len`/`decode_error`.
 fn process(received: &mut ReceivedRequest) -> Processed {
+    if received.signal == Signal::CloudWatchLogsApi {
+        return process_cloudwatch_logs(received);
+    }
     if received.signal == Signal::Unknown {
         let message = format!("no OTLP endpoint at {} {}", received.method, received.path);
         return (DefaultAnswer::error(404, message), None, None);
@@ -256,6 +260,29 @@ fn process(received: &mut ReceivedRequest) -> Processed {
     }
 }
 
+/// Decodes a CloudWatch Logs API call; well-formed calls are answered `200 {}`.
+fn process_cloudwatch_logs(received: &mut ReceivedRequest) -> Processed {
+    received.decoded_body_len = Some(received.body.len());
+    let decoded = cloudwatch_logs::decode(
+        received.header("x-amz-target"),
+        received.content_type(),
+        &received.body,
+    );
+    let (status, body, payload) = match decoded {
+        Ok(call) => (200, b"{}".to_vec(), Some(Payload::CloudWatchLogs(call))),
+        Err((status, body)) => {
+            received.decode_error = Some(String::from_utf8_lossy(&body).into_owned());
+            (status, body, None)
+        }
+    };
+    let answer = DefaultAnswer {
+        status,
+        content_type: cloudwatch_logs::JSON_1_1,
+        body,
+    };
+    (answer, payload, None)
+}
+
 /// The response for a planned answer: its status, headers and body, where a 2xx without a
 /// body of its own to a decodable OTLP request gets the usual empty export response.
 fn planned_response(
@@ -264,6 +291,20 @@ fn planned_response(
     encoding: Option<decode::Encoding>,
 ) -> Response<Full<Bytes>> {
     let success = (200..300).contains(&plan.status);
+    if signal == Signal::CloudWatchLogsApi {
+        // AWS JSON answers: `{}` on success unless a body was planned.
+        let body = match plan.body {
+            Some(body) => body,
+            None if success => b"{}".to_vec(),
+            None => Vec::new(),
+        };
+        return build_response(
+            plan.status,
+            Some(cloudwatch_logs::JSON_1_1),
+            body,
+            &plan.headers,
+        );
+    }
     let (content_type, body) = match (plan.body, encoding) {
         (Some(body), _) => (None, body),
         (None, Some(encoding)) if success && signal != Signal::Unknown => (

@@ -5,12 +5,13 @@ use std::collections::VecDeque;
 use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, Instant};
 
+use crate::cloudwatch_logs::{self, Call, ReceivedPutLogEvents};
 use crate::decode::Payload;
 use crate::plan::PlannedResponse;
 use crate::received::{
     flatten_logs, flatten_metrics, flatten_spans, ReceivedLog, ReceivedMetric, ReceivedSpan,
 };
-use crate::request::ReceivedRequest;
+use crate::request::{ReceivedRequest, Signal};
 
 /// Everything recorded so far.
 #[derive(Debug, Default)]
@@ -19,6 +20,10 @@ pub(crate) struct State {
     pub(crate) spans: Vec<ReceivedSpan>,
     pub(crate) logs: Vec<ReceivedLog>,
     pub(crate) metrics: Vec<ReceivedMetric>,
+    /// Accepted (2xx) CloudWatch Logs `PutLogEvents` calls.
+    pub(crate) put_log_events: Vec<ReceivedPutLogEvents>,
+    /// The action of every CloudWatch Logs API call, whatever the answer.
+    pub(crate) cloudwatch_logs_calls: Vec<String>,
     pub(crate) plan: VecDeque<PlannedResponse>,
 }
 
@@ -47,11 +52,21 @@ impl Store {
         let mut state = self.lock();
         let planned = state.plan.pop_front();
         request.status = planned.as_ref().map_or(default_status, |p| p.status);
+        if request.signal == Signal::CloudWatchLogsApi {
+            let action = cloudwatch_logs::action_of(request.header("x-amz-target"));
+            state
+                .cloudwatch_logs_calls
+                .push(action.unwrap_or_default().to_owned());
+        }
         if (200..300).contains(&request.status) {
             match payload {
                 Some(Payload::Traces(r)) => state.spans.extend(flatten_spans(r)),
                 Some(Payload::Logs(r)) => state.logs.extend(flatten_logs(r)),
                 Some(Payload::Metrics(r)) => state.metrics.extend(flatten_metrics(r)),
+                Some(Payload::CloudWatchLogs(Call::PutLogEvents(put))) => {
+                    state.put_log_events.push(put);
+                }
+                Some(Payload::CloudWatchLogs(_)) => {}
                 None => {}
             }
         }
@@ -98,6 +113,8 @@ impl Store {
         state.spans.clear();
         state.logs.clear();
         state.metrics.clear();
+        state.put_log_events.clear();
+        state.cloudwatch_logs_calls.clear();
         drop(state);
         self.changed.notify_all();
     }

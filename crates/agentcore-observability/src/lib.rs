@@ -39,6 +39,30 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `aws-profile` | yes | region lookup in `~/.aws/config` (`AWS_PROFILE`) via aws-config when `AWS_REGION` is unset |
+//! | `tokio` | yes | [`session::spawn`] / `session::spawn_blocking`: tokio tasks that keep the caller's session |
+//! | `tower` | no | `session::AgentCoreContextLayer`: servers continue the caller's trace and session |
+//! | `axum` | no | with `tower`: server span names and `http.route` from axum's `MatchedPath` |
+//!
+//! # Sessions
+//!
+//! Every span and log record inside a [`Session`](session::Session) scope carries `session.id`, the
+//! attribute AgentCore's Sessions view groups traces by, including after `.await`s and in tasks
+//! started with [`session::spawn`]:
+//!
+//! ```no_run
+//! use agentcore_observability::prelude::*;
+//!
+//! # async fn run() -> Result<(), agentcore_observability::InitError> {
+//! let _guard = agentcore_observability::init()?;
+//! Session::new("session-0001")
+//!     .user_type("premium")
+//!     .scope(async {
+//!         let tracer = agentcore_observability::tracer("my-agent");
+//!         tracer.in_span("invoke_agent my-agent", |_| {}); // session.id = session-0001
+//!     })
+//!     .await;
+//! # Ok(()) }
+//! ```
 //!
 //! See `docs/configuration.md` for every variable, its default and its ADOT equivalent.
 
@@ -53,9 +77,16 @@ pub use agentcore_observability_config::{
     Compression, Config, ConfigBuilder, ConfigError, ConfigWarning, LogExporterKind,
     MetricExporterKind, Propagator, Protocol, Sampler, SpanExporterKind, TemporalityPreference,
 };
-pub use agentcore_observability_exporter::{DropReason, ExportStats, SignalStats};
+pub use agentcore_observability_exporter::{
+    CredentialsSource, DropReason, ExportStats, SignalStats,
+};
 pub use error::{InitError, TelemetryError};
 pub use guard::ObservabilityGuard;
+
+/// Sessions and context: [`Session`](session::Session) scopes, [`spawn`](session::spawn), the
+/// baggage → attribute processors, propagators and `http::HeaderMap` helpers, and (feature `tower`)
+/// the server-side `AgentCoreContextLayer`. See `docs/sessions.md`.
+pub use agentcore_observability_session as session;
 
 /// The OpenTelemetry API this distro is built on, re-exported so versions always match.
 pub use opentelemetry;
@@ -63,8 +94,10 @@ pub use opentelemetry;
 pub use opentelemetry_sdk;
 
 /// The names most agents need: the OTel tracing API traits, [`KeyValue`](opentelemetry::KeyValue)
-/// and [`Context`](opentelemetry::Context) with its baggage extension.
+/// and [`Context`](opentelemetry::Context) with its baggage extension, and
+/// [`Session`](crate::session::Session) with its future adapters.
 pub mod prelude {
+    pub use crate::session::{Session, SessionFutureExt};
     pub use opentelemetry::baggage::BaggageExt;
     pub use opentelemetry::trace::{Span, SpanKind, Status, TraceContextExt, Tracer};
     pub use opentelemetry::{Context, KeyValue};
@@ -116,7 +149,10 @@ fn install(config: &Config) -> Result<ObservabilityGuard, InitError> {
     }
     let resource = resource::build(config);
     let stats = ExportStats::default();
-    let otlp = agentcore_observability_exporter::otlp::OtlpHttp::new(stats.clone());
+    let otlp = agentcore_observability_exporter::otlp::OtlpHttp::with_credentials(
+        stats.clone(),
+        credentials_source(config),
+    );
 
     // Build everything before installing anything, so an error leaves the process untouched.
     let tracer = pipeline::tracer_provider(config, &resource, &otlp)?;
@@ -141,6 +177,21 @@ fn install(config: &Config) -> Result<ObservabilityGuard, InitError> {
         stats,
         config.shutdown_timeout,
     ))
+}
+
+/// Static credentials from the configuration sources (e.g. a `.env` file), else aws-config's
+/// default chain, resolved lazily on the export thread.
+fn credentials_source(config: &Config) -> CredentialsSource {
+    match &config.aws_credentials {
+        Some(c) => CredentialsSource::Static(aws_credential_types::Credentials::new(
+            c.access_key_id.clone(),
+            c.secret_access_key.clone(),
+            c.session_token.clone(),
+            None,
+            "agentcore-observability-config",
+        )),
+        None => CredentialsSource::DefaultChain,
+    }
 }
 
 /// A tracer from the global provider, named for the instrumentation scope (your agent or crate).

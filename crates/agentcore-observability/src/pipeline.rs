@@ -7,7 +7,7 @@ use agentcore_observability_exporter::console::{
     ConsoleLogExporter, ConsoleMetricExporter, ConsoleSpanExporter,
 };
 use agentcore_observability_exporter::otlp::OtlpHttp;
-use agentcore_observability_session::XrayIdGenerator;
+use agentcore_observability_session::{BaggageLogProcessor, BaggageSpanProcessor, XrayIdGenerator};
 use opentelemetry_sdk::logs::{BatchLogProcessor, SdkLoggerProvider};
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{self as sdktrace, BatchSpanProcessor, SdkTracerProvider};
@@ -29,12 +29,15 @@ pub(crate) fn tracer_provider(
         .with_resource(resource.clone())
         .with_sampler(sampler(traces.sampler))
         // X-Ray-compatible ids: the first 32 bits of the trace id are the start time in seconds.
-        .with_id_generator(XrayIdGenerator::default());
+        .with_id_generator(XrayIdGenerator::default())
+        // First, so session.id and the listed baggage keys are on the span before any other
+        // processor sees it.
+        .with_span_processor(BaggageSpanProcessor::from_config(config));
     for kind in &traces.exporters {
         builder = match kind {
             SpanExporterKind::Console => builder.with_simple_exporter(ConsoleSpanExporter::new()),
             _ => {
-                let signal = export_settings(&traces.otlp, traces.batch.export_timeout, "traces")?;
+                let signal = export_settings(&traces.otlp, traces.batch.export_timeout);
                 let exporter = otlp.span_exporter(&signal)?;
                 let batch = sdktrace::BatchConfigBuilder::default()
                     .with_max_queue_size(traces.batch.max_queue_size)
@@ -62,12 +65,16 @@ pub(crate) fn logger_provider(
     if logs.exporters.is_empty() {
         return Ok(None);
     }
-    let mut builder = SdkLoggerProvider::builder().with_resource(resource.clone());
+    // The baggage processor first: the SDK hands every processor the same record in order, so the
+    // exporting processors after it export session.id too.
+    let mut builder = SdkLoggerProvider::builder()
+        .with_resource(resource.clone())
+        .with_log_processor(BaggageLogProcessor::from_config(config));
     for kind in &logs.exporters {
         builder = match kind {
             LogExporterKind::Console => builder.with_simple_exporter(ConsoleLogExporter::new()),
             _ => {
-                let signal = export_settings(&logs.otlp, logs.batch.export_timeout, "logs")?;
+                let signal = export_settings(&logs.otlp, logs.batch.export_timeout);
                 let exporter = otlp.log_exporter(&signal)?;
                 let batch = opentelemetry_sdk::logs::BatchConfigBuilder::default()
                     .with_max_queue_size(logs.batch.max_queue_size)
@@ -104,14 +111,18 @@ pub(crate) fn meter_provider(
                     .build(),
             ),
             MetricExporterKind::AwsEmf => {
-                return Err(InitError::Unsupported {
-                    what: "OTEL_METRICS_EXPORTER=awsemf (CloudWatch EMF metrics)".into(),
-                    hint: "set OTEL_METRICS_EXPORTER=otlp, console or none until EMF export lands"
-                        .into(),
-                })
+                // The configuration resolves the destination whenever awsemf is listed.
+                let Some(destination) = &metrics.emf else {
+                    continue;
+                };
+                builder.with_reader(
+                    PeriodicReader::builder(otlp.emf_exporter(destination, metrics.export_timeout))
+                        .with_interval(metrics.export_interval)
+                        .build(),
+                )
             }
             _ => {
-                let signal = export_settings(&metrics.otlp, metrics.export_timeout, "metrics")?;
+                let signal = export_settings(&metrics.otlp, metrics.export_timeout);
                 let exporter = otlp.metric_exporter(&signal, metrics.temporality)?;
                 builder.with_reader(
                     PeriodicReader::builder(exporter)
@@ -126,30 +137,13 @@ pub(crate) fn meter_provider(
 
 /// The settings one OTLP exporter runs with: the OTLP timeout capped by the processor's export
 /// timeout (the SDK's thread-based processors leave that deadline to the exporter).
-///
-/// Sending to a CloudWatch endpoint needs SigV4 signing, which arrives with the AWS exporter; until
-/// then such a signal is refused at `init()` rather than sent unsigned and rejected with 403.
 fn export_settings(
     otlp: &OtlpSignalConfig,
     export_timeout: std::time::Duration,
-    signal: &str,
-) -> Result<OtlpSignalConfig, InitError> {
-    if let Some(aws) = otlp.aws_endpoint() {
-        if otlp.header("authorization").is_none() {
-            return Err(InitError::Unsupported {
-                what: format!(
-                    "exporting {signal} to {} (SigV4 service `{}`)",
-                    otlp.endpoint, aws.service
-                ),
-                hint: "SigV4 signing is not built yet; send to an OTLP collector with \
-                       OTEL_EXPORTER_OTLP_ENDPOINT, or use the console exporter"
-                    .into(),
-            });
-        }
-    }
+) -> OtlpSignalConfig {
     let mut settings = otlp.clone();
     settings.timeout = settings.timeout.min(export_timeout);
-    Ok(settings)
+    settings
 }
 
 fn sampler(sampler: Sampler) -> sdktrace::Sampler {

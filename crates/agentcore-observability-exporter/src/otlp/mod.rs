@@ -24,9 +24,9 @@ mod sender;
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
-use agentcore_observability_config::{OtlpSignalConfig, TemporalityPreference};
+use agentcore_observability_config::{EmfDestination, OtlpSignalConfig, TemporalityPreference};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -41,8 +41,12 @@ use opentelemetry_sdk::metrics::Temporality;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use opentelemetry_sdk::Resource;
 
+use crate::credentials::{CredentialsCache, CredentialsSource};
+use crate::emf::{EmfMetricExporter, EmfSettings};
+use crate::sigv4::Signer;
+use crate::split;
 use crate::transport::Transport;
-use crate::ExportStats;
+use crate::{DropReason, ExportStats};
 use sender::{HttpSender, Signal};
 
 /// An OTLP exporter could not be built from its configuration.
@@ -70,14 +74,22 @@ pub enum ExporterError {
 #[derive(Debug, Clone)]
 pub struct OtlpHttp {
     transport: Arc<Transport>,
+    credentials: Arc<CredentialsCache>,
     stats: ExportStats,
 }
 
 impl OtlpHttp {
-    /// A factory whose exporters count into `stats`. No thread is started until the first export.
+    /// A factory whose exporters count into `stats` and sign (where their configuration asks)
+    /// with aws-config's default credential chain. No thread is started until the first export.
     pub fn new(stats: ExportStats) -> Self {
+        Self::with_credentials(stats, CredentialsSource::DefaultChain)
+    }
+
+    /// Like [`new`](Self::new), signing with credentials from `source`.
+    pub fn with_credentials(stats: ExportStats, source: CredentialsSource) -> Self {
         Self {
             transport: Arc::new(Transport::default()),
+            credentials: Arc::new(CredentialsCache::new(source)),
             stats,
         }
     }
@@ -129,12 +141,41 @@ impl OtlpHttp {
         })
     }
 
+    /// An `awsemf` exporter writing EMF documents to `destination` with `PutLogEvents`, signed
+    /// for `logs` in the destination's region; each export ends within `timeout`.
+    pub fn emf_exporter(
+        &self,
+        destination: &EmfDestination,
+        timeout: Duration,
+    ) -> EmfMetricExporter {
+        let settings = EmfSettings::new(
+            destination.endpoint.clone(),
+            destination.log_group.clone(),
+            destination.log_stream.clone(),
+        )
+        .with_namespace(destination.namespace.clone())
+        .with_timeout(timeout);
+        let signer = Signer::new("logs", &destination.region, self.credentials.clone());
+        EmfMetricExporter::new(
+            settings,
+            self.transport.clone(),
+            Some(Arc::new(signer)),
+            self.stats.clone(),
+        )
+    }
+
     fn sender(
         &self,
         signal: Signal,
         config: &OtlpSignalConfig,
     ) -> Result<HttpSender, ExporterError> {
-        HttpSender::new(signal, config, self.transport.clone(), self.stats.clone())
+        HttpSender::new(
+            signal,
+            config,
+            self.transport.clone(),
+            &self.credentials,
+            self.stats.clone(),
+        )
     }
 }
 
@@ -158,7 +199,13 @@ impl SpanExporter for OtlpSpanExporter {
         let request = ExportTraceServiceRequest {
             resource_spans: group_spans_by_resource_and_scope(batch, &self.resource),
         };
-        self.sender.export(&request, items).await
+        if !self.sender.applies_aws_limits() {
+            return self.sender.export(&request, items).await;
+        }
+        let split = split::split_traces(request);
+        self.sender
+            .drop_unsendable(DropReason::TooLarge, split.dropped_too_large);
+        send_all(&self.sender, split.requests).await
     }
 
     fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
@@ -191,7 +238,15 @@ impl LogExporter for OtlpLogExporter {
         let request = ExportLogsServiceRequest {
             resource_logs: group_logs_by_resource_and_scope(&batch, &self.resource),
         };
-        self.sender.export(&request, items).await
+        if !self.sender.applies_aws_limits() {
+            return self.sender.export(&request, items).await;
+        }
+        let split = split::split_logs(request, SystemTime::now());
+        self.sender
+            .drop_unsendable(DropReason::TooLarge, split.dropped_too_large);
+        self.sender
+            .drop_unsendable(DropReason::OutOfRange, split.dropped_out_of_range);
+        send_all(&self.sender, split.requests).await
     }
 
     fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
@@ -238,6 +293,22 @@ impl PushMetricExporter for OtlpMetricExporter {
     fn temporality(&self) -> Temporality {
         self.temporality
     }
+}
+
+/// Sends the parts of a split batch one after the other; the result is the first failure, if any
+/// (every part is still attempted, and each failure is counted by the sender).
+async fn send_all<M: sender::OtlpMessage>(
+    sender: &HttpSender,
+    parts: Vec<(M, u64)>,
+) -> OTelSdkResult {
+    let mut result = Ok(());
+    for (request, items) in parts {
+        let outcome = sender.export(&request, items).await;
+        if result.is_ok() {
+            result = outcome;
+        }
+    }
+    result
 }
 
 fn count_data_points(request: &ExportMetricsServiceRequest) -> u64 {

@@ -11,7 +11,9 @@ use http::header::{CONTENT_ENCODING, CONTENT_TYPE};
 use http::{HeaderMap, HeaderValue};
 use opentelemetry_sdk::error::{OTelSdkError, OTelSdkResult};
 
+use crate::credentials::CredentialsCache;
 use crate::otlp::ExporterError;
+use crate::sigv4::Signer;
 use crate::stats::{DropReason, SignalStats};
 use crate::transport::{header_map, IncomingResponse, OutgoingRequest, Transport, TransportError};
 use crate::ExportStats;
@@ -56,6 +58,7 @@ pub(crate) struct HttpSender {
     compression: Compression,
     timeout: std::time::Duration,
     transport: Arc<Transport>,
+    signer: Option<Arc<Signer>>,
     stats: ExportStats,
     shut_down: AtomicBool,
 }
@@ -65,6 +68,7 @@ impl HttpSender {
         signal: Signal,
         config: &OtlpSignalConfig,
         transport: Arc<Transport>,
+        credentials: &Arc<CredentialsCache>,
         stats: ExportStats,
     ) -> Result<Self, ExporterError> {
         if config.protocol == Protocol::Grpc {
@@ -90,6 +94,10 @@ impl HttpSender {
             compression: config.compression,
             timeout: config.timeout,
             transport,
+            signer: config
+                .sigv4
+                .as_ref()
+                .map(|t| Arc::new(Signer::new(&t.service, &t.region, credentials.clone()))),
             stats,
             shut_down: AtomicBool::new(false),
         })
@@ -97,6 +105,11 @@ impl HttpSender {
 
     pub(crate) fn url(&self) -> &str {
         &self.url
+    }
+
+    /// Whether requests go to AWS (they are signed), so CloudWatch's request limits apply.
+    pub(crate) fn applies_aws_limits(&self) -> bool {
+        self.signer.is_some()
     }
 
     fn counters(&self) -> &SignalStats {
@@ -135,10 +148,14 @@ impl HttpSender {
             headers: self.headers.clone(),
             body,
             deadline: Instant::now() + self.timeout,
+            signer: self.signer.clone(),
+            retry: true,
         };
-        self.counters().record_request();
-        let outcome = self.transport.send(request).await;
-        self.account(outcome, items)
+        let delivery = self.transport.deliver(request).await;
+        for _ in 0..delivery.attempts {
+            self.counters().record_request();
+        }
+        self.account(delivery.outcome, items)
     }
 
     fn encode<M: OtlpMessage>(&self, message: &M) -> Result<Bytes, String> {
@@ -189,10 +206,11 @@ impl HttpSender {
                 let reason = match error {
                     TransportError::Timeout => DropReason::Timeout,
                     TransportError::ShutDown => DropReason::ShutDown,
-                    TransportError::Connection(_) => DropReason::Connection,
-                    TransportError::Request(_) | TransportError::Client(_) => {
-                        DropReason::Connection
-                    }
+                    TransportError::NoCredentials(_) => DropReason::NoCredentials,
+                    TransportError::Signing(_) => DropReason::SigningFailed,
+                    TransportError::Connection(_)
+                    | TransportError::Request(_)
+                    | TransportError::Client(_) => DropReason::Connection,
                 };
                 self.drop_items(reason, items, true, &error.to_string());
                 Err(match error {
@@ -200,6 +218,13 @@ impl HttpSender {
                     other => OTelSdkError::InternalFailure(other.to_string()),
                 })
             }
+        }
+    }
+
+    /// Counts items left out before sending (see `split`), logging each cause once.
+    pub(crate) fn drop_unsendable(&self, reason: DropReason, items: u64) {
+        if items > 0 {
+            self.drop_items(reason, items, false, "left out before sending");
         }
     }
 
