@@ -23,16 +23,15 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .finish()?;
     let guard = agentcore_observability::init_with(config)?;
 
-    // The AgentCore session: baggage that travels with the context.
-    let session = Context::current().with_baggage([KeyValue::new("session.id", "session-0001")]);
-    let _session = session.attach();
+    // The AgentCore session: baggage that travels with the context; every span below carries
+    // session.id (async code uses `Session::new(..).scope(async { .. })` instead of a guard).
+    let _session = Session::new("session-0001").user_type("demo").enter();
 
     let tracer = agentcore_observability::tracer("quickstart");
     tracer.in_span("invoke_agent travel-agent", |cx| {
         let agent = cx.span();
         agent.set_attribute(KeyValue::new("gen_ai.operation.name", "invoke_agent"));
         agent.set_attribute(KeyValue::new("gen_ai.agent.name", "travel-agent"));
-        agent.set_attribute(KeyValue::new("session.id", "session-0001"));
 
         let results = web_search(&tracer, "weekend trips from Seattle");
         let answer = chat(&tracer, &results);

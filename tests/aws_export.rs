@@ -360,3 +360,18 @@ fn three_megabytes_of_logs_arrive_split_under_the_cloudwatch_limits() {
     assert_eq!(stats.logs().exported(), count as u64);
     assert_eq!(stats.logs().dropped(), 0);
 }
+
+#[test]
+fn a_reset_connection_is_retried_and_the_span_arrives_once() {
+    let _lock = common::exclusive();
+    let (receiver, stats, _) = one_span_against(vec![PlannedResponse::reset()], "10s");
+    let requests = receiver.wait_for_requests(2, WAIT);
+    assert_eq!(
+        requests.iter().map(|r| r.status).collect::<Vec<_>>(),
+        vec![0, 200]
+    );
+    assert_eq!(receiver.spans().len(), 1, "delivered exactly once");
+    assert_eq!(stats.traces().exported(), 1);
+    assert_eq!(stats.traces().requests(), 2);
+    assert_eq!(stats.traces().dropped(), 0);
+}

@@ -7,12 +7,12 @@
 //!
 //! - [`Session`]: `Session::new(id).user_type(..).experiment_id(..).dataset(..).attribute(k, v)`,
 //!   then [`scope`](Session::scope) a future or [`enter`](Session::enter) a guard;
-//! - [`spawn`] / [`spawn_blocking`] (feature `tokio`), [`SessionFutureExt::in_current_context`] and
+//! - `spawn` / `spawn_blocking` (feature `tokio`), [`SessionFutureExt::in_current_context`] and
 //!   [`bind`]: keep the context when work moves to another task or thread;
 //! - [`BaggageSpanProcessor`] / [`BaggageLogProcessor`]: `session.id` plus the keys of
 //!   `OTEL_BAGGAGE_SPAN_ATTRIBUTE_KEYS` onto spans and log records (`init()` installs both);
 //! - [`propagation`]: the `OTEL_PROPAGATORS` propagator and [`http::HeaderMap`] inject / extract;
-//! - [`AgentCoreContextLayer`] (feature `tower`): server side, the caller's trace and session in
+//! - `AgentCoreContextLayer` (feature `tower`): server side, the caller's trace and session in
 //!   every request, with a SERVER span.
 //!
 //! ```
@@ -34,8 +34,8 @@
 //!
 //! | feature | default | what it adds |
 //! |---|---|---|
-//! | `tokio` | no (yes in the facade) | [`spawn`], [`spawn_blocking`] |
-//! | `tower` | no | [`AgentCoreContextLayer`] |
+//! | `tokio` | no (yes in the facade) | `spawn`, `spawn_blocking` |
+//! | `tower` | no | `AgentCoreContextLayer` |
 //! | `axum` | no | with `tower`: span names and `http.route` from axum's `MatchedPath` |
 //!
 //! See `docs/sessions.md` for the async pitfalls and the differences from ADOT.
@@ -49,10 +49,10 @@ mod spawn;
 mod tower;
 
 pub mod propagation;
+mod xray_ids;
 
 pub use keys::BaggageKeyFilter;
 pub use opentelemetry::context::WithContext;
-pub use opentelemetry_aws::trace::XrayIdGenerator;
 pub use processor::{BaggageLogProcessor, BaggageSpanProcessor};
 pub use scope::{
     bind, Session, SessionFutureExt, SessionGuard, CONVERSATION_ID, DATASET, EXPERIMENT_ID,
@@ -64,3 +64,4 @@ pub use spawn::{spawn, spawn_blocking};
 pub use tower::{
     AgentCoreContextLayer, AgentCoreContextService, ResponseFuture, RouteFn, RUNTIME_SESSION_HEADER,
 };
+pub use xray_ids::XrayIdGenerator;

@@ -31,8 +31,9 @@ const GEN_AI_OPERATION_NAME: &str = "gen_ai.operation.name";
 /// at start. A span that sets `gen_ai.operation.name` after it started gets no conversation id from
 /// here (set it at creation, as the semantic conventions recommend for sampling).
 ///
-/// An attribute the span builder already set is not duplicated. Attributes set later with
-/// `set_attribute` are appended by the SDK, so a later `session.id` appears twice.
+/// An attribute the span builder already set is neither replaced nor duplicated. Attributes set
+/// later with `set_attribute` are appended by the SDK, so a `session.id` set again after the start
+/// appears twice.
 ///
 /// ```
 /// use agentcore_observability_session::{BaggageSpanProcessor, Session};
@@ -103,25 +104,22 @@ impl SpanProcessor for BaggageSpanProcessor {
         if baggage.is_empty() {
             return;
         }
-        let session = baggage.get(SESSION_ID);
-        // The start-time attributes, read only inside a session: the SDK offers no cheaper view
-        // than a copy of the span data (the builder's few attributes, name and scope).
-        let started_with = match (self.conversation_id, session) {
-            (true, Some(_)) => span.exported_data().map(|data| data.attributes),
-            _ => None,
-        };
-        let has = |key: &str| {
-            started_with
-                .as_ref()
-                .is_some_and(|attributes| attributes.iter().any(|kv| kv.key.as_str() == key))
-        };
+        // The builder's attributes, read once and only when something is to be added: the SDK
+        // offers no cheaper view than a copy of the span data (its few start attributes, name,
+        // scope).
+        let mut started: Option<Vec<KeyValue>> = None;
         self.keys.for_each_match(baggage, |key, value| {
-            if !has(key.as_str()) {
+            let attributes = started.get_or_insert_with(|| start_attributes(span));
+            if !has(attributes, key.as_str()) {
                 span.set_attribute(KeyValue::new(key, value.clone()));
             }
         });
-        if let Some(id) = session {
-            if has(GEN_AI_OPERATION_NAME) && !has(CONVERSATION_ID) && !id.as_str().is_empty() {
+        if !self.conversation_id {
+            return;
+        }
+        if let Some(id) = baggage.get(SESSION_ID).filter(|id| !id.as_str().is_empty()) {
+            let attributes = started.get_or_insert_with(|| start_attributes(span));
+            if has(attributes, GEN_AI_OPERATION_NAME) && !has(attributes, CONVERSATION_ID) {
                 span.set_attribute(KeyValue::new(CONVERSATION_ID, id.clone()));
             }
         }
@@ -136,6 +134,17 @@ impl SpanProcessor for BaggageSpanProcessor {
     fn shutdown_with_timeout(&self, _timeout: Duration) -> OTelSdkResult {
         Ok(())
     }
+}
+
+/// The attributes a span was started with.
+fn start_attributes(span: &Span) -> Vec<KeyValue> {
+    span.exported_data()
+        .map(|data| data.attributes)
+        .unwrap_or_default()
+}
+
+fn has(attributes: &[KeyValue], key: &str) -> bool {
+    attributes.iter().any(|kv| kv.key.as_str() == key)
 }
 
 /// Copies the same baggage entries as [`BaggageSpanProcessor`] (`session.id` plus
@@ -353,6 +362,34 @@ mod tests {
         );
         assert_eq!(attr(&own, SESSION_ID).as_deref(), Some("builder-set"));
         assert_eq!(attr(&by("chat plain"), CONVERSATION_ID), None);
+    }
+
+    #[test]
+    fn builder_attributes_are_not_duplicated_outside_sessions_either() {
+        let exporter = InMemorySpanExporter::default();
+        let provider = SdkTracerProvider::builder()
+            .with_span_processor(BaggageSpanProcessor::new(["tenant.id", "region"]))
+            .with_simple_exporter(exporter.clone())
+            .build();
+        let tracer = provider.tracer("test");
+        let cx = Context::new().with_baggage([
+            KeyValue::new("tenant.id", "from-baggage"),
+            KeyValue::new("region", "eu"),
+        ]);
+        drop(
+            tracer
+                .span_builder("no session")
+                .with_attributes([KeyValue::new("tenant.id", "from-builder")])
+                .start_with_context(&tracer, &cx),
+        );
+        let spans = exporter.get_finished_spans().unwrap_or_default();
+        assert_eq!(count(&spans[0], "tenant.id"), 1);
+        assert_eq!(
+            attr(&spans[0], "tenant.id").as_deref(),
+            Some("from-builder")
+        );
+        assert_eq!(attr(&spans[0], "region").as_deref(), Some("eu"));
+        assert_eq!(attr(&spans[0], SESSION_ID), None);
     }
 
     #[test]

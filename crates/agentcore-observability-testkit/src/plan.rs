@@ -23,6 +23,7 @@ pub struct PlannedResponse {
     pub(crate) headers: Vec<(String, String)>,
     pub(crate) delay: Duration,
     pub(crate) body: Option<Vec<u8>>,
+    pub(crate) reset: bool,
 }
 
 impl PlannedResponse {
@@ -37,7 +38,22 @@ impl PlannedResponse {
             headers: Vec::new(),
             delay: Duration::ZERO,
             body: None,
+            reset: false,
         }
+    }
+
+    /// No answer at all: after the request is read (and the optional [`delay`](Self::delay)), the
+    /// connection is closed, as by a crashed server or a reset. Recorded with status `0`.
+    pub fn reset() -> Self {
+        PlannedResponse {
+            reset: true,
+            ..Self::status(0)
+        }
+    }
+
+    /// Whether this plan closes the connection instead of answering.
+    pub fn is_reset(&self) -> bool {
+        self.reset
     }
 
     /// Shorthand for `PlannedResponse::status(200)`.

@@ -1,7 +1,6 @@
 //! The HTTP side: a hyper HTTP/1.1 server on its own thread and current-thread tokio runtime,
 //! and the request handler that records into the [`Store`].
 
-use std::convert::Infallible;
 use std::io;
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
 use std::sync::{mpsc, Arc};
@@ -134,7 +133,7 @@ async fn accept_loop(
                     tokio::spawn(async move {
                         let service = service_fn(move |request| {
                             let store = Arc::clone(&store);
-                            async move { Ok::<_, Infallible>(handle(&store, peer, request).await) }
+                            async move { handle(&store, peer, request).await }
                         });
                         // Connection errors (client hung up, bad HTTP) only end this connection.
                         let _ = http1::Builder::new()
@@ -172,7 +171,7 @@ async fn handle(
     store: &Store,
     peer: SocketAddr,
     request: Request<Incoming>,
-) -> Response<Full<Bytes>> {
+) -> Result<Response<Full<Bytes>>, ConnectionReset> {
     let received_at = Instant::now();
     let (parts, body) = request.into_parts();
     let signal = Signal::from_parts(parts.method.as_str(), parts.uri.path(), &parts.headers);
@@ -207,16 +206,32 @@ async fn handle(
     };
 
     let planned = store.record(received, payload, answer.status);
-    match planned {
+    Ok(match planned {
         None => build_response(answer.status, Some(answer.content_type), answer.body, &[]),
         Some(plan) => {
             if !plan.delay.is_zero() {
                 tokio::time::sleep(plan.delay).await;
             }
+            if plan.reset {
+                // An error from the service makes hyper drop the connection unanswered.
+                return Err(ConnectionReset);
+            }
             planned_response(plan, signal, encoding)
         }
+    })
+}
+
+/// Returned by [`handle`] to close a connection without answering ([`PlannedResponse::reset`]).
+#[derive(Debug)]
+struct ConnectionReset;
+
+impl std::fmt::Display for ConnectionReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("planned connection reset")
     }
 }
+
+impl std::error::Error for ConnectionReset {}
 
 /// What [`process`] found: the default answer, the decoded telemetry and the body encoding.
 type Processed = (DefaultAnswer, Option<Payload>, Option<decode::Encoding>);

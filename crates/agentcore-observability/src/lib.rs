@@ -39,7 +39,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `aws-profile` | yes | region lookup in `~/.aws/config` (`AWS_PROFILE`) via aws-config when `AWS_REGION` is unset |
-//! | `tokio` | yes | [`session::spawn`] / `session::spawn_blocking`: tokio tasks that keep the caller's session |
+//! | `tokio` | yes | `session::spawn` / `session::spawn_blocking`: tokio tasks that keep the caller's session |
 //! | `tower` | no | `session::AgentCoreContextLayer`: servers continue the caller's trace and session |
 //! | `axum` | no | with `tower`: server span names and `http.route` from axum's `MatchedPath` |
 //!
@@ -47,7 +47,7 @@
 //!
 //! Every span and log record inside a [`Session`](session::Session) scope carries `session.id`, the
 //! attribute AgentCore's Sessions view groups traces by, including after `.await`s and in tasks
-//! started with [`session::spawn`]:
+//! started with `session::spawn`:
 //!
 //! ```no_run
 //! use agentcore_observability::prelude::*;
@@ -67,6 +67,7 @@
 //! See `docs/configuration.md` for every variable, its default and its ADOT equivalent.
 
 mod error;
+mod fan_out;
 mod guard;
 mod pipeline;
 mod resource;
@@ -83,7 +84,7 @@ pub use agentcore_observability_exporter::{
 pub use error::{InitError, TelemetryError};
 pub use guard::ObservabilityGuard;
 
-/// Sessions and context: [`Session`](session::Session) scopes, [`spawn`](session::spawn), the
+/// Sessions and context: [`Session`](session::Session) scopes, `spawn` (feature `tokio`), the
 /// baggage → attribute processors, propagators and `http::HeaderMap` helpers, and (feature `tower`)
 /// the server-side `AgentCoreContextLayer`. See `docs/sessions.md`.
 pub use agentcore_observability_session as session;

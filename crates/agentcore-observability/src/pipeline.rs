@@ -10,9 +10,12 @@ use agentcore_observability_exporter::otlp::OtlpHttp;
 use agentcore_observability_session::{BaggageLogProcessor, BaggageSpanProcessor, XrayIdGenerator};
 use opentelemetry_sdk::logs::{BatchLogProcessor, SdkLoggerProvider};
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
-use opentelemetry_sdk::trace::{self as sdktrace, BatchSpanProcessor, SdkTracerProvider};
+use opentelemetry_sdk::trace::{
+    self as sdktrace, BatchSpanProcessor, SdkTracerProvider, SimpleSpanProcessor,
+};
 use opentelemetry_sdk::Resource;
 
+use crate::fan_out::SpanFanOut;
 use crate::InitError;
 
 /// Builds the tracer provider, or `None` when no trace exporter is configured.
@@ -25,17 +28,14 @@ pub(crate) fn tracer_provider(
     if traces.exporters.is_empty() {
         return Ok(None);
     }
-    let mut builder = SdkTracerProvider::builder()
-        .with_resource(resource.clone())
-        .with_sampler(sampler(traces.sampler))
-        // X-Ray-compatible ids: the first 32 bits of the trace id are the start time in seconds.
-        .with_id_generator(XrayIdGenerator::default())
-        // First, so session.id and the listed baggage keys are on the span before any other
-        // processor sees it.
-        .with_span_processor(BaggageSpanProcessor::from_config(config));
+    // Baggage enrichment first, then every exporting processor, as one processor: the SDK would
+    // otherwise clone each finished span for every processor registered (see `fan_out`).
+    let mut processors = SpanFanOut::new(BaggageSpanProcessor::from_config(config));
     for kind in &traces.exporters {
-        builder = match kind {
-            SpanExporterKind::Console => builder.with_simple_exporter(ConsoleSpanExporter::new()),
+        match kind {
+            SpanExporterKind::Console => {
+                processors.push(SimpleSpanProcessor::new(ConsoleSpanExporter::new()));
+            }
             _ => {
                 let signal = export_settings(&traces.otlp, traces.batch.export_timeout);
                 let exporter = otlp.span_exporter(&signal)?;
@@ -44,15 +44,22 @@ pub(crate) fn tracer_provider(
                     .with_max_export_batch_size(traces.batch.max_export_batch_size)
                     .with_scheduled_delay(traces.batch.schedule_delay)
                     .build();
-                builder.with_span_processor(
+                processors.push(
                     BatchSpanProcessor::builder(exporter)
                         .with_batch_config(batch)
                         .build(),
-                )
+                );
             }
-        };
+        }
     }
-    Ok(Some(builder.build()))
+    let provider = SdkTracerProvider::builder()
+        .with_resource(resource.clone())
+        .with_sampler(sampler(traces.sampler))
+        // X-Ray-compatible ids: the first 32 bits of the trace id are the start time in seconds.
+        .with_id_generator(XrayIdGenerator::default())
+        .with_span_processor(processors)
+        .build();
+    Ok(Some(provider))
 }
 
 /// Builds the logger provider, or `None` when no log exporter is configured.
