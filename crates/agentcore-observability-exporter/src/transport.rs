@@ -61,6 +61,34 @@ pub(crate) enum TransportError {
     Signing(String),
 }
 
+impl TransportError {
+    /// The reason the items of a request that ended with this error are counted as dropped.
+    pub(crate) fn drop_reason(&self) -> crate::DropReason {
+        use crate::DropReason;
+        match self {
+            TransportError::Timeout => DropReason::Timeout,
+            TransportError::ShutDown => DropReason::ShutDown,
+            TransportError::NoCredentials(_) => DropReason::NoCredentials,
+            TransportError::Signing(_) => DropReason::SigningFailed,
+            TransportError::Connection(_)
+            | TransportError::Request(_)
+            | TransportError::Client(_) => DropReason::Connection,
+        }
+    }
+
+    /// The error handed back to the SDK processor (which logs it and never passes it on).
+    pub(crate) fn into_sdk_error(
+        self,
+        timeout: Duration,
+    ) -> opentelemetry_sdk::error::OTelSdkError {
+        use opentelemetry_sdk::error::OTelSdkError;
+        match self {
+            TransportError::Timeout => OTelSdkError::Timeout(timeout),
+            other => OTelSdkError::InternalFailure(other.to_string()),
+        }
+    }
+}
+
 /// What one [`Transport::send`] came to: the last outcome and how many attempts it took.
 #[derive(Debug)]
 pub(crate) struct Delivery {

@@ -364,20 +364,8 @@ impl EmfMetricExporter {
                 )))
             }
             Err(error) => {
-                let reason = match error {
-                    TransportError::Timeout => DropReason::Timeout,
-                    TransportError::ShutDown => DropReason::ShutDown,
-                    TransportError::NoCredentials(_) => DropReason::NoCredentials,
-                    TransportError::Signing(_) => DropReason::SigningFailed,
-                    TransportError::Connection(_)
-                    | TransportError::Request(_)
-                    | TransportError::Client(_) => DropReason::Connection,
-                };
-                self.drop_points(reason, batch.points, true, &error.to_string());
-                Err(match error {
-                    TransportError::Timeout => OTelSdkError::Timeout(self.settings.timeout),
-                    other => OTelSdkError::InternalFailure(other.to_string()),
-                })
+                self.drop_points(error.drop_reason(), batch.points, true, &error.to_string());
+                Err(error.into_sdk_error(self.settings.timeout))
             }
         }
     }

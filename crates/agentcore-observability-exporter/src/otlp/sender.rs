@@ -203,20 +203,8 @@ impl HttpSender {
                 )))
             }
             Err(error) => {
-                let reason = match error {
-                    TransportError::Timeout => DropReason::Timeout,
-                    TransportError::ShutDown => DropReason::ShutDown,
-                    TransportError::NoCredentials(_) => DropReason::NoCredentials,
-                    TransportError::Signing(_) => DropReason::SigningFailed,
-                    TransportError::Connection(_)
-                    | TransportError::Request(_)
-                    | TransportError::Client(_) => DropReason::Connection,
-                };
-                self.drop_items(reason, items, true, &error.to_string());
-                Err(match error {
-                    TransportError::Timeout => OTelSdkError::Timeout(self.timeout),
-                    other => OTelSdkError::InternalFailure(other.to_string()),
-                })
+                self.drop_items(error.drop_reason(), items, true, &error.to_string());
+                Err(error.into_sdk_error(self.timeout))
             }
         }
     }
