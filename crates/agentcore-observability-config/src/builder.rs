@@ -69,6 +69,9 @@ pub(crate) struct Overrides {
     pub(crate) metric_export_interval: Option<Duration>,
     pub(crate) shutdown_timeout: Option<Duration>,
     pub(crate) sigv4_service: [Option<String>; 3],
+    pub(crate) content_destination: Option<crate::ContentDestination>,
+    pub(crate) content_max_bytes: Option<Option<usize>>,
+    pub(crate) install_tracing_subscriber: Option<bool>,
 }
 
 impl ConfigBuilder {
@@ -255,6 +258,28 @@ impl ConfigBuilder {
     /// Sign metric requests for this SigV4 service (e.g. `monitoring` behind a VPC endpoint).
     pub fn metrics_sigv4_service(mut self, service: impl Into<String>) -> Self {
         self.overrides.sigv4_service[2] = Some(service.into());
+        self
+    }
+
+    /// Where captured GenAI content goes: span attributes, log events or both (as the
+    /// `span_only` / `event_only` / `span_and_event` values of
+    /// `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`). Implies capture on.
+    pub fn content_destination(mut self, destination: crate::ContentDestination) -> Self {
+        self.overrides.content_destination = Some(destination);
+        self
+    }
+
+    /// The largest captured content value, in bytes, before it is cut with a visible marker;
+    /// `None` for no cap (as `AGENT_OBSERVABILITY_CONTENT_MAX_BYTES`, where `0` means no cap).
+    pub fn content_max_bytes(mut self, max: Option<usize>) -> Self {
+        self.overrides.content_max_bytes = Some(max);
+        self
+    }
+
+    /// Whether `init()` installs the global `tracing` subscriber bridging `tracing` spans and
+    /// events into OpenTelemetry (as `AGENT_OBSERVABILITY_TRACING_SUBSCRIBER`; default yes).
+    pub fn install_tracing_subscriber(mut self, install: bool) -> Self {
+        self.overrides.install_tracing_subscriber = Some(install);
         self
     }
 

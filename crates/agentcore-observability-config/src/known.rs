@@ -7,7 +7,9 @@ use crate::ConfigWarning;
 
 /// Every variable this crate reads and honours.
 pub(crate) const HONOURED: &[&str] = &[
+    "AGENT_OBSERVABILITY_CONTENT_MAX_BYTES",
     "AGENT_OBSERVABILITY_ENABLED",
+    "AGENT_OBSERVABILITY_TRACING_SUBSCRIBER",
     "AWS_CONFIG_FILE",
     "AWS_DEFAULT_REGION",
     "AWS_GENAI_CONTENT_EXTRACTION_OPT_OUT",

@@ -33,6 +33,7 @@
 
 mod aws;
 mod builder;
+mod content;
 mod error;
 mod known;
 mod model;

@@ -5,6 +5,8 @@ use std::time::Duration;
 
 use crate::ConfigWarning;
 
+pub use crate::content::{ContentDestination, DEFAULT_CONTENT_MAX_BYTES};
+
 /// The fully resolved configuration of the distro.
 ///
 /// Built by [`Config::from_env`] or [`Config::builder`](crate::Config::builder). Every field is
@@ -42,6 +44,17 @@ pub struct Config {
     pub capture_message_content: bool,
     /// `AWS_GENAI_CONTENT_EXTRACTION_OPT_OUT`: keep GenAI content on spans instead of moving it to log events.
     pub content_extraction_opt_out: bool,
+    /// Where captured content goes: `span_only` / `event_only` / `span_and_event` in
+    /// `OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT`, else `Both` in agent mode without
+    /// `AWS_GENAI_CONTENT_EXTRACTION_OPT_OUT=true`, else `SpanAttributes`.
+    pub content_destination: ContentDestination,
+    /// `AGENT_OBSERVABILITY_CONTENT_MAX_BYTES`: the most bytes kept of one captured value before a
+    /// `…[truncated N bytes]` marker (default 16 KiB); `None` (the variable set to `0`) means no cap.
+    pub content_max_bytes: Option<usize>,
+    /// `AGENT_OBSERVABILITY_TRACING_SUBSCRIBER` (default `true`): whether `init()` installs the global
+    /// `tracing` subscriber that bridges `tracing` spans and events into OpenTelemetry. Set the field
+    /// to `false` before `init_with` to compose the layer into your own subscriber instead.
+    pub install_tracing_subscriber: bool,
     /// CloudWatch destinations parsed from `OTEL_EXPORTER_OTLP_LOGS_HEADERS`.
     pub cloudwatch: CloudWatchDestination,
     /// Static credentials from the configuration sources, if any (else aws-config's default chain).

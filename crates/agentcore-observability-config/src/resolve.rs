@@ -11,6 +11,7 @@
 use std::time::Duration;
 
 use crate::builder::Overrides;
+use crate::content;
 use crate::otlp;
 use crate::parse::{self, invalid};
 use crate::source::Sources;
@@ -172,14 +173,26 @@ pub(crate) fn resolve(builder: ConfigBuilder) -> Result<Config, ConfigError> {
     {
         baggage_span_attribute_keys.push(SESSION_ID_KEY.to_string());
     }
-    let capture_message_content = bool_or(
-        &src,
-        o.capture_message_content,
-        "OTEL_INSTRUMENTATION_GENAI_CAPTURE_MESSAGE_CONTENT",
-        agent,
-    )?;
     let content_extraction_opt_out =
         bool_or(&src, None, "AWS_GENAI_CONTENT_EXTRACTION_OPT_OUT", false)?;
+    let (capture_message_content, content_destination) = content::capture(
+        &src,
+        o.capture_message_content,
+        agent,
+        content_extraction_opt_out,
+    )?;
+    let (capture_message_content, content_destination) = match o.content_destination {
+        Some(destination) => (true, destination),
+        None => (capture_message_content, content_destination),
+    };
+    let content_max_bytes = match o.content_max_bytes {
+        Some(max) => max,
+        None => content::max_bytes(&src)?,
+    };
+    let install_tracing_subscriber = match o.install_tracing_subscriber {
+        Some(install) => install,
+        None => content::tracing_subscriber(&src)?,
+    };
     let redact_span_attributes = dedup(
         src.get("AWS_REDACT_SPAN_ATTRIBUTES")
             .map(parse::list)
@@ -280,6 +293,9 @@ pub(crate) fn resolve(builder: ConfigBuilder) -> Result<Config, ConfigError> {
         redact_span_attributes,
         capture_message_content,
         content_extraction_opt_out,
+        content_destination,
+        content_max_bytes,
+        install_tracing_subscriber,
         cloudwatch,
         aws_credentials,
         shutdown_timeout: o.shutdown_timeout.unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT),

@@ -13,6 +13,11 @@
 //! `CreateLogGroup`, `CreateLogStream`) that the EMF metric exporter calls: see
 //! [`OtlpReceiver::put_log_events`] and [`OtlpReceiver::cloudwatch_logs_calls`].
 //!
+//! [`FakeBedrock`] is a fake Amazon Bedrock Runtime (Converse, ConverseStream, InvokeModel and
+//! InvokeModelWithResponseStream for every model family) and AgentCore data plane
+//! (InvokeAgentRuntime) for the real AWS SDK clients, with scripted faults ([`BedrockFault`]);
+//! see the [`bedrock`] module for its wire formats.
+//!
 //! ```
 //! use std::time::Duration;
 //! use agentcore_observability_testkit::{OtlpReceiver, PlannedResponse};
@@ -26,6 +31,7 @@
 //! }
 //! ```
 
+pub mod bedrock;
 mod cloudwatch_logs;
 mod decode;
 mod plan;
@@ -39,6 +45,9 @@ pub mod value;
 
 pub use opentelemetry_proto;
 
+pub use bedrock::{
+    BedrockCall, BedrockFault, BedrockOperation, FakeBedrock, ModelFamily, StreamException,
+};
 pub use cloudwatch_logs::ReceivedPutLogEvents;
 pub use plan::PlannedResponse;
 pub use received::{MetricDataType, ReceivedLog, ReceivedMetric, ReceivedSpan};

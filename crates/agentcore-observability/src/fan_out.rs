@@ -4,19 +4,24 @@
 //! processor plus one exporter that is a full `SpanData` clone per span, for a processor that
 //! does nothing at the end. Registering this single processor instead keeps the hot path to one
 //! enrichment at start and one move at end (clones only when several exporters are configured).
+//!
+//! `AWS_REDACT_SPAN_ATTRIBUTES` is applied here too, once, to the finished span before any
+//! exporter sees it (nothing is checked when no rules are configured).
 
 use std::time::Duration;
 
 use agentcore_observability_session::BaggageSpanProcessor;
+use agentcore_observability_spans::content::RedactionRules;
 use opentelemetry::Context;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{Span, SpanData, SpanProcessor};
 use opentelemetry_sdk::Resource;
 
-/// Enriches spans at start, then passes them to the exporting processors.
+/// Enriches spans at start, redacts them at end, then passes them to the exporting processors.
 #[derive(Debug)]
 pub(crate) struct SpanFanOut {
     enrich: BaggageSpanProcessor,
+    redact: Option<RedactionRules>,
     exporters: Vec<Box<dyn SpanProcessor>>,
 }
 
@@ -24,8 +29,15 @@ impl SpanFanOut {
     pub(crate) fn new(enrich: BaggageSpanProcessor) -> Self {
         Self {
             enrich,
+            redact: None,
             exporters: Vec::new(),
         }
+    }
+
+    /// Redact finished spans with `rules` (ignored when empty).
+    pub(crate) fn with_redaction(mut self, rules: RedactionRules) -> Self {
+        self.redact = (!rules.is_empty()).then_some(rules);
+        self
     }
 
     pub(crate) fn push(&mut self, exporter: impl SpanProcessor + 'static) {
@@ -52,7 +64,10 @@ impl SpanProcessor for SpanFanOut {
         }
     }
 
-    fn on_end(&self, span: SpanData) {
+    fn on_end(&self, mut span: SpanData) {
+        if let Some(rules) = &self.redact {
+            rules.redact_span(&mut span);
+        }
         if let Some((last, others)) = self.exporters.split_last() {
             for exporter in others {
                 exporter.on_end(span.clone());

@@ -4,6 +4,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc;
 use std::time::Duration;
 
+use agentcore_observability_config::ConfigWarning;
 use agentcore_observability_exporter::ExportStats;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::logs::SdkLoggerProvider;
@@ -48,6 +49,7 @@ pub struct ObservabilityGuard {
     providers: Option<Providers>,
     stats: ExportStats,
     shutdown_timeout: Duration,
+    warnings: Vec<ConfigWarning>,
 }
 
 impl ObservabilityGuard {
@@ -60,7 +62,13 @@ impl ObservabilityGuard {
             providers: Some(providers),
             stats,
             shutdown_timeout,
+            warnings: Vec::new(),
         }
+    }
+
+    pub(crate) fn with_warnings(mut self, warnings: Vec<ConfigWarning>) -> Self {
+        self.warnings = warnings;
+        self
     }
 
     /// The guard of a disabled SDK (`OTEL_SDK_DISABLED=true`): it owns nothing.
@@ -69,12 +77,29 @@ impl ObservabilityGuard {
             providers: None,
             stats: ExportStats::default(),
             shutdown_timeout: Duration::ZERO,
+            warnings: Vec::new(),
         }
     }
 
     /// Whether `init()` installed anything (false when the SDK is disabled).
     pub fn is_enabled(&self) -> bool {
         self.providers.is_some()
+    }
+
+    /// What `init()` noticed but did not fail on: the configuration's warnings, and setup notices
+    /// such as a global `tracing` subscriber that was already set (each also logged once).
+    pub fn warnings(&self) -> &[ConfigWarning] {
+        &self.warnings
+    }
+
+    /// The `tracing` bridge as a layer for your own subscriber (feature `tracing`); the same as
+    /// [`tracing_layer`](crate::tracing_layer).
+    #[cfg(feature = "tracing")]
+    pub fn tracing_layer<S>(&self) -> impl tracing_subscriber::Layer<S>
+    where
+        S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
+    {
+        crate::tracing_layer()
     }
 
     /// What the exporters sent and dropped so far, per signal.
@@ -132,6 +157,7 @@ impl ObservabilityGuard {
         let Some(providers) = self.providers.take() else {
             return Ok(());
         };
+        crate::release_globals();
         let timeout = self.shutdown_timeout;
         let result = run_bounded("shutdown", timeout, move || {
             // Traces first: their export may still log; metrics last so their final collection

@@ -42,6 +42,9 @@
 //! | `tokio` | yes | `session::spawn` / `session::spawn_blocking`: tokio tasks that keep the caller's session |
 //! | `tower` | no | `session::AgentCoreContextLayer`: servers continue the caller's trace and session |
 //! | `axum` | no | with `tower`: server span names and `http.route` from axum's `MatchedPath` |
+//! | `tracing` | yes | `init()` installs a global `tracing` subscriber bridging `tracing` spans and events into OpenTelemetry; `tracing_layer()` for your own subscriber |
+//! | `macros` | yes | [`instrument_agent`] / [`instrument_tool`]: agent and tool spans around sync and async functions |
+//! | `bedrock` | yes | [`bedrock::BedrockInterceptor`]: Bedrock Runtime and AgentCore SDK clients traced with one line at client construction |
 //!
 //! # Sessions
 //!
@@ -64,6 +67,26 @@
 //! # Ok(()) }
 //! ```
 //!
+//! # GenAI spans
+//!
+//! [`spans`] starts agent, tool and model-call spans with the OpenTelemetry GenAI names and
+//! attributes; prompts and completions are recorded as the content policy says (on in agent mode,
+//! as span attributes and log events, 16 KiB per value). See `docs/instrumentation.md`.
+//!
+//! ```no_run
+//! use agentcore_observability::prelude::*;
+//!
+//! # fn main() -> Result<(), agentcore_observability::InitError> {
+//! let _guard = agentcore_observability::init()?;
+//! let tool = spans::tool("web_search").call_id("call-1").start();
+//! tool.record_result_value("3 results");
+//! tool.set_ok();
+//! # Ok(()) }
+//! ```
+//!
+//! With the `tracing` feature, `init()` also bridges `tracing` spans and events into OpenTelemetry
+//! (see `tracing_layer()` when you have a subscriber of your own).
+//!
 //! See `docs/configuration.md` for every variable, its default and its ADOT equivalent.
 
 mod error;
@@ -71,6 +94,8 @@ mod fan_out;
 mod guard;
 mod pipeline;
 mod resource;
+#[cfg(feature = "tracing")]
+mod tracing_bridge;
 
 use std::sync::atomic::Ordering;
 
@@ -81,8 +106,26 @@ pub use agentcore_observability_config::{
 pub use agentcore_observability_exporter::{
     CredentialsSource, DropReason, ExportStats, SignalStats,
 };
+/// `#[instrument_agent]` / `#[instrument_tool]` (feature `macros`): an `invoke_agent` /
+/// `execute_tool` span around a function, current across `.await`, with an `Err` return recorded.
+#[cfg(feature = "macros")]
+pub use agentcore_observability_macros::{instrument_agent, instrument_tool};
 pub use error::{InitError, TelemetryError};
 pub use guard::ObservabilityGuard;
+
+/// GenAI span helpers: `spans::agent(..)`, `spans::tool(..)`, `spans::chat(..)`,
+/// `spans::custom(..)`, the [`GenAiSpan`](spans::GenAiSpan) they start, and the content policy
+/// (`spans::content`): capture, destination, size cap and redaction. See `docs/instrumentation.md`.
+pub use agentcore_observability_spans as spans;
+
+/// Amazon Bedrock Runtime and AgentCore instrumentation (feature `bedrock`): add
+/// [`BedrockInterceptor`](bedrock::BedrockInterceptor) where the AWS SDK client is built and every
+/// call gets a GenAI CLIENT span, metrics and (with content capture) message events; streams are
+/// traced to their end: `aws_sdk_bedrockruntime::config::Builder::from(&sdk_config)
+/// .interceptor(agentcore_observability::bedrock::BedrockInterceptor::new())`. See
+/// `docs/bedrock.md`.
+#[cfg(feature = "bedrock")]
+pub use agentcore_observability_bedrock as bedrock;
 
 /// Sessions and context: [`Session`](session::Session) scopes, `spawn` (feature `tokio`), the
 /// baggage → attribute processors, propagators and `http::HeaderMap` helpers, and (feature `tower`)
@@ -95,10 +138,13 @@ pub use opentelemetry;
 pub use opentelemetry_sdk;
 
 /// The names most agents need: the OTel tracing API traits, [`KeyValue`](opentelemetry::KeyValue)
-/// and [`Context`](opentelemetry::Context) with its baggage extension, and
-/// [`Session`](crate::session::Session) with its future adapters.
+/// and [`Context`](opentelemetry::Context) with its baggage extension,
+/// [`Session`](crate::session::Session) with its future adapters, and the GenAI span helpers
+/// ([`spans`], [`GenAiSpan`](crate::spans::GenAiSpan), [`Usage`](crate::spans::Usage),
+/// [`ChatResponse`](crate::spans::ChatResponse)).
 pub mod prelude {
     pub use crate::session::{Session, SessionFutureExt};
+    pub use crate::spans::{self, ChatResponse, GenAiSpan, Usage};
     pub use opentelemetry::baggage::BaggageExt;
     pub use opentelemetry::trace::{Span, SpanKind, Status, TraceContextExt, Tracer};
     pub use opentelemetry::{Context, KeyValue};
@@ -169,6 +215,26 @@ fn install(config: &Config) -> Result<ObservabilityGuard, InitError> {
     if let Some(meter) = &meter {
         opentelemetry::global::set_meter_provider(meter.clone());
     }
+
+    // The span helpers: the SDK tracer, and the content policy with the logger for its events.
+    if let Some(tracer) = &tracer {
+        spans::install_tracer_provider(tracer);
+    }
+    spans::content::install(
+        spans::ContentPolicy::from_config(config),
+        logger.as_ref().map(spans::content::ContentSink::new),
+    );
+    #[cfg(feature = "tracing")]
+    let bridge_warning = tracing_bridge::install(tracer.as_ref(), logger.as_ref(), config);
+    #[cfg(not(feature = "tracing"))]
+    let bridge_warning: Option<ConfigWarning> = None;
+    let warnings = config
+        .warnings
+        .iter()
+        .cloned()
+        .chain(bridge_warning)
+        .collect();
+
     Ok(ObservabilityGuard::installed(
         guard::Providers {
             tracer,
@@ -177,7 +243,60 @@ fn install(config: &Config) -> Result<ObservabilityGuard, InitError> {
         },
         stats,
         config.shutdown_timeout,
-    ))
+    )
+    .with_warnings(warnings))
+}
+
+/// Disconnects the span helpers and the `tracing` bridge from the providers a guard is about to
+/// shut down: what is recorded afterwards is dropped quietly until the next `init()`.
+pub(crate) fn release_globals() {
+    spans::uninstall_tracer_provider();
+    spans::content::uninstall();
+    #[cfg(feature = "tracing")]
+    tracing_bridge::uninstall();
+}
+
+/// The `tracing` bridge as a layer for your own subscriber (feature `tracing`): `tracing` spans at
+/// INFO and above become OpenTelemetry spans, and events become log records with the trace and
+/// span ids of the current span (and `session.id` inside a session). The distro's own output and
+/// that of the transport it exports with are left out of the bridge (to avoid feedback loops), but
+/// still reach your other layers.
+///
+/// `init()` installs a subscriber with this layer by itself unless a global subscriber is set
+/// already or `AGENT_OBSERVABILITY_TRACING_SUBSCRIBER=false`. Use this when you set up your own
+/// subscriber; it can be built before or after `init()`, and starts exporting once `init()` ran:
+///
+/// ```no_run
+/// use tracing_subscriber::layer::SubscriberExt as _;
+/// use tracing_subscriber::util::SubscriberInitExt as _;
+///
+/// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+/// tracing_subscriber::registry()
+///     // .with(tracing_subscriber::fmt::layer())   // your console output, if you have one
+///     .with(agentcore_observability::tracing_layer())
+///     .init();
+/// let _guard = agentcore_observability::init()?; // finds your subscriber, stays quiet
+/// tracing::info!(city = "Seattle", "planning a trip"); // → an OpenTelemetry log record
+/// # Ok(()) }
+/// ```
+#[cfg(feature = "tracing")]
+pub fn tracing_layer<S>() -> impl tracing_subscriber::Layer<S>
+where
+    S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
+{
+    tracing_bridge::application_layer(tracing::level_filters::LevelFilter::INFO)
+}
+
+/// As [`tracing_layer`], bridging spans and events at `max_level` and above (e.g.
+/// `LevelFilter::DEBUG`).
+#[cfg(feature = "tracing")]
+pub fn tracing_layer_with_max_level<S>(
+    max_level: tracing::level_filters::LevelFilter,
+) -> impl tracing_subscriber::Layer<S>
+where
+    S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
+{
+    tracing_bridge::application_layer(max_level)
 }
 
 /// Static credentials from the configuration sources (e.g. a `.env` file), else aws-config's

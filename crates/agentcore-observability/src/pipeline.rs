@@ -8,6 +8,7 @@ use agentcore_observability_exporter::console::{
 };
 use agentcore_observability_exporter::otlp::OtlpHttp;
 use agentcore_observability_session::{BaggageLogProcessor, BaggageSpanProcessor, XrayIdGenerator};
+use agentcore_observability_spans::content::RedactionRules;
 use opentelemetry_sdk::logs::{BatchLogProcessor, SdkLoggerProvider};
 use opentelemetry_sdk::metrics::{PeriodicReader, SdkMeterProvider};
 use opentelemetry_sdk::trace::{
@@ -30,7 +31,8 @@ pub(crate) fn tracer_provider(
     }
     // Baggage enrichment first, then every exporting processor, as one processor: the SDK would
     // otherwise clone each finished span for every processor registered (see `fan_out`).
-    let mut processors = SpanFanOut::new(BaggageSpanProcessor::from_config(config));
+    let mut processors = SpanFanOut::new(BaggageSpanProcessor::from_config(config))
+        .with_redaction(RedactionRules::from_config(config));
     for kind in &traces.exporters {
         match kind {
             SpanExporterKind::Console => {

@@ -88,7 +88,15 @@ pub(crate) struct Documents {
 
 /// Builds the EMF documents for one collection.
 pub(crate) fn build(metrics: &ResourceMetrics, namespace: &str) -> Documents {
-    let collected = collect(metrics);
+    let mut collected = collect(metrics);
+    // One collection is one instant: the SDK stamps each metric as it walks them, so points of
+    // the same collection can straddle a millisecond and would otherwise land in separate
+    // documents. The latest stamp stands for all of them.
+    if let Some(latest) = collected.points.iter().map(|p| p.timestamp_ms).max() {
+        for point in &mut collected.points {
+            point.timestamp_ms = latest;
+        }
+    }
     let resource = resource_fields(metrics.resource());
     let mut documents = documents(collected.points, &resource, namespace);
     documents.invalid += collected.invalid;

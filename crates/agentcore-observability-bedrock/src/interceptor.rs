@@ -1,0 +1,300 @@
+//! The SDK interceptor: one hook per moment of the call, each a few field writes; the work is in
+//! [`crate::call`].
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeDeserializationInterceptorContextMut, BeforeDeserializationInterceptorContextRef,
+    BeforeSerializationInterceptorContextMut, BeforeSerializationInterceptorContextRef,
+    BeforeTransmitInterceptorContextMut, BeforeTransmitInterceptorContextRef,
+    FinalizerInterceptorContextRef,
+};
+use aws_smithy_runtime_api::client::interceptors::Intercept;
+use aws_smithy_runtime_api::client::orchestrator::Metadata;
+use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
+use aws_smithy_types::config_bag::ConfigBag;
+
+use crate::agentcore;
+use crate::call::{self, Call, CallSlot, Options, Shared};
+use crate::telemetry::Telemetry;
+
+static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
+
+/// Traces every call of the AWS SDK client it is added to: one CLIENT span per call (the whole
+/// stream for streaming operations), GenAI attributes, metrics and message events for Bedrock
+/// Runtime, the ARN/ID attributes and session mapping for AgentCore, and the caller's trace
+/// context and baggage on the outgoing request.
+///
+/// Add it where the client is built; call sites stay as they are:
+///
+/// ```no_run
+/// use agentcore_observability_bedrock::BedrockInterceptor;
+///
+/// # async fn run(sdk_config: aws_config::SdkConfig) -> Result<(), Box<dyn std::error::Error>> {
+/// let config = aws_sdk_bedrockruntime::config::Builder::from(&sdk_config)
+///     .interceptor(BedrockInterceptor::new())
+///     .build();
+/// let client = aws_sdk_bedrockruntime::Client::from_conf(config);
+/// let _answer = client
+///     .converse()
+///     .model_id("anthropic.claude-3-haiku-20240307-v1:0")
+///     .send()
+///     .await?;
+/// # Ok(()) }
+/// ```
+///
+/// The same type works on any AWS SDK client (`aws-sdk-bedrockagentcore`,
+/// `aws-sdk-bedrockagentcorecontrol`, …): services it has no special knowledge of get the generic
+/// AWS SDK span (`rpc.*`, region, server, request id, retries, status, `error.type`).
+///
+/// It records through the global tracer and meter providers, bound at the first call (so a
+/// client built before `init()` still records, as long as its first call comes after), and
+/// through the content policy that `init()` installs. It never fails or alters a call: parsing
+/// problems leave attributes out, and a panic inside the instrumentation is caught.
+#[derive(Clone)]
+pub struct BedrockInterceptor {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    id: usize,
+    options: Options,
+    telemetry: OnceLock<Arc<Telemetry>>,
+    /// Serialises the first binding only.
+    binding: Mutex<()>,
+}
+
+impl std::fmt::Debug for BedrockInterceptor {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("BedrockInterceptor")
+            .field("record_access_key", &self.inner.options.record_access_key)
+            .field(
+                "runtime_session_from_caller",
+                &self.inner.options.runtime_session_from_caller,
+            )
+            .finish()
+    }
+}
+
+impl Default for BedrockInterceptor {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl BedrockInterceptor {
+    /// An interceptor with the default options: no access key attribute, and `InvokeAgentRuntime`
+    /// requests without a `runtimeSessionId` get the caller's `session.id` (when AgentCore would
+    /// accept it).
+    pub fn new() -> Self {
+        Self::with_options(Options {
+            record_access_key: false,
+            runtime_session_from_caller: true,
+        })
+    }
+
+    fn with_options(options: Options) -> Self {
+        BedrockInterceptor {
+            inner: Arc::new(Inner {
+                id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
+                options,
+                telemetry: OnceLock::new(),
+                binding: Mutex::new(()),
+            }),
+        }
+    }
+
+    /// Also record `aws.auth.account.access_key` (the signing access key id), as ADOT Python
+    /// does on every AWS SDK span. Off by default: an access key id identifies a principal and is
+    /// rarely worth putting on every span.
+    pub fn record_access_key(self, enabled: bool) -> Self {
+        let mut options = self.inner.options;
+        options.record_access_key = enabled;
+        Self::with_options(options)
+    }
+
+    /// Whether an `InvokeAgentRuntime` request without a `runtimeSessionId`, made inside a
+    /// session scope, is sent with the caller's `session.id` as its runtime session id (default
+    /// `true`). Only ids AgentCore accepts (33 to 256 visible ASCII characters) are used; with
+    /// `false`, or a shorter id, AgentCore picks a new runtime session as usual and the span gets
+    /// the caller's `session.id` (or, outside a session, the one AgentCore answers with).
+    pub fn runtime_session_from_caller(self, enabled: bool) -> Self {
+        let mut options = self.inner.options;
+        options.runtime_session_from_caller = enabled;
+        Self::with_options(options)
+    }
+
+    fn telemetry(&self) -> Arc<Telemetry> {
+        if let Some(t) = self.inner.telemetry.get() {
+            return Arc::clone(t);
+        }
+        let _lock = self
+            .inner
+            .binding
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        Arc::clone(
+            self.inner
+                .telemetry
+                .get_or_init(|| Arc::new(Telemetry::from_globals())),
+        )
+    }
+
+    fn call(&self, cfg: &ConfigBag) -> Option<Shared> {
+        cfg.load::<CallSlot>()
+            .filter(|slot| slot.owner == self.inner.id)
+            .map(|slot| Arc::clone(&slot.call))
+    }
+}
+
+impl Intercept for BedrockInterceptor {
+    fn name(&self) -> &'static str {
+        "agentcore_observability::BedrockInterceptor"
+    }
+
+    fn read_before_execution(
+        &self,
+        _context: &BeforeSerializationInterceptorContextRef<'_>,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        call::guard(|| {
+            if cfg.load::<CallSlot>().is_some() {
+                return;
+            }
+            let call = Call::begin(self.telemetry(), self.inner.options);
+            cfg.interceptor_state().store_put(CallSlot {
+                owner: self.inner.id,
+                call: Arc::new(Mutex::new(call)),
+            });
+        });
+        Ok(())
+    }
+
+    fn modify_before_serialization(
+        &self,
+        context: &mut BeforeSerializationInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        call::guard(|| {
+            let is_invoke_runtime = cfg.load::<Metadata>().is_some_and(|m| {
+                m.service() == "Bedrock AgentCore" && m.name() == "InvokeAgentRuntime"
+            });
+            if !is_invoke_runtime {
+                return;
+            }
+            if let Some(shared) = self.call(cfg) {
+                // Client interceptors run before the operation's own, so the SDK has not yet
+                // filled a random runtimeSessionId.
+                let given = agentcore::runtime_session_given(context.input());
+                call::lock(&shared).on_input(given);
+            }
+        });
+        Ok(())
+    }
+
+    fn read_after_serialization(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        call::guard(|| {
+            let Some(shared) = self.call(cfg) else {
+                return;
+            };
+            let (service, operation) = match cfg.load::<Metadata>() {
+                Some(m) => (m.service().to_owned(), m.name().to_owned()),
+                None => ("AWS".to_owned(), "Call".to_owned()),
+            };
+            call::lock(&shared).on_serialized(&service, &operation, context.request());
+        });
+        Ok(())
+    }
+
+    fn modify_before_retry_loop(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        call::guard(|| {
+            if let Some(shared) = self.call(cfg) {
+                call::lock(&shared).fill_request(context.request_mut());
+            }
+        });
+        Ok(())
+    }
+
+    fn read_before_attempt(
+        &self,
+        _context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        call::guard(|| {
+            if let Some(shared) = self.call(cfg) {
+                call::lock(&shared).on_attempt();
+            }
+        });
+        Ok(())
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        call::guard(|| {
+            if let Some(shared) = self.call(cfg) {
+                call::lock(&shared).on_transmit(context.request_mut());
+            }
+        });
+        Ok(())
+    }
+
+    fn read_after_transmit(
+        &self,
+        context: &BeforeDeserializationInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        call::guard(|| {
+            if let Some(shared) = self.call(cfg) {
+                call::lock(&shared).on_response(context.response());
+            }
+        });
+        Ok(())
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        call::guard(|| {
+            if let Some(shared) = self.call(cfg) {
+                call::lock(&shared).tap(&shared, context.response_mut());
+            }
+        });
+        Ok(())
+    }
+
+    fn read_after_execution(
+        &self,
+        context: &FinalizerInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        call::guard(|| {
+            if let Some(shared) = self.call(cfg) {
+                call::lock(&shared).on_complete(context.output_or_error(), context.response());
+            }
+        });
+        Ok(())
+    }
+}

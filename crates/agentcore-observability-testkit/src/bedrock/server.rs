@@ -1,0 +1,492 @@
+//! The fake's HTTP side: a hyper HTTP/1.1 server on its own thread and current-thread tokio
+//! runtime, routing, the shared record, and a body type that can stream event frames.
+
+use std::collections::VecDeque;
+use std::convert::Infallible;
+use std::io;
+use std::net::{SocketAddr, TcpListener as StdTcpListener};
+use std::pin::Pin;
+use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::task::{Context, Poll};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use http::header::{HeaderName, HeaderValue};
+use http::{Request, Response, StatusCode};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper::body::{Body, Frame, Incoming, SizeHint};
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use tokio::net::TcpListener;
+use tokio::sync::{mpsc as tokio_mpsc, oneshot};
+
+use super::call::{percent_decode, BedrockCall, BedrockOperation};
+use super::family::ModelFamily;
+use super::fault::{BedrockFault, Reply, ReplyBody};
+use super::{agentcore, converse, invoke};
+
+/// Largest request body read (Bedrock's own limit is lower for most models).
+const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
+/// How long `spawn` waits for the server thread to come up.
+const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long stopping waits for the server thread to finish.
+const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long the runtime waits for its tasks to wind down once the accept loop stops.
+const RUNTIME_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(1);
+
+// ---------------------------------------------------------------------------------------------
+// The record
+
+/// Everything recorded so far, plus the fault queue and settings.
+#[derive(Debug, Default)]
+pub(crate) struct State {
+    pub(crate) calls: Vec<BedrockCall>,
+    pub(crate) faults: VecDeque<BedrockFault>,
+    /// The last request number handed out.
+    pub(crate) seq: u64,
+    /// Pause between stream chunks.
+    pub(crate) event_delay: Duration,
+}
+
+/// [`State`] behind a mutex, with a condition variable notified on every new call.
+#[derive(Debug, Default)]
+pub(crate) struct Store {
+    state: Mutex<State>,
+    changed: Condvar,
+}
+
+impl Store {
+    /// Locks the state; a panic elsewhere while holding the lock does not poison it for us.
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Numbers a new request and, for a known operation, takes the next fault.
+    fn begin(&self, known: bool) -> (u64, Option<BedrockFault>, Duration) {
+        let mut state = self.lock();
+        state.seq += 1;
+        let fault = if known {
+            state.faults.pop_front()
+        } else {
+            None
+        };
+        (state.seq, fault, state.event_delay)
+    }
+
+    /// Records a call and wakes every waiter.
+    fn record(&self, call: BedrockCall) {
+        self.lock().calls.push(call);
+        self.changed.notify_all();
+    }
+
+    /// Waits until `ready` holds or `timeout` passes, then returns `take` of the state.
+    pub(crate) fn wait_until<T>(
+        &self,
+        timeout: Duration,
+        ready: impl Fn(&State) -> bool,
+        take: impl FnOnce(&State) -> T,
+    ) -> T {
+        let deadline = Instant::now().checked_add(timeout);
+        let mut state = self.lock();
+        loop {
+            if ready(&state) {
+                break;
+            }
+            let remaining = match deadline {
+                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
+                None => Duration::from_secs(3600),
+            };
+            if remaining.is_zero() {
+                break;
+            }
+            state = self
+                .changed
+                .wait_timeout(state, remaining)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+        }
+        take(&state)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The server thread
+
+/// The running server thread; dropping it stops the thread (waiting a bounded time).
+#[derive(Debug)]
+pub(crate) struct ServerHandle {
+    shutdown: Option<oneshot::Sender<()>>,
+    finished: mpsc::Receiver<()>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl ServerHandle {
+    /// Serves `listener` on a new thread, recording into `store`.
+    pub(crate) fn spawn(listener: StdTcpListener, store: Arc<Store>) -> io::Result<ServerHandle> {
+        listener.set_nonblocking(true)?;
+        let (shutdown_tx, shutdown_rx) = oneshot::channel();
+        let (ready_tx, ready_rx) = mpsc::sync_channel::<io::Result<()>>(1);
+        // Never sent on: the server thread drops it when it ends.
+        let (finished_tx, finished_rx) = mpsc::channel::<()>();
+        let thread = std::thread::Builder::new()
+            .name("fake-bedrock".to_owned())
+            .spawn(move || {
+                let _finished = finished_tx;
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(runtime) => runtime,
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                        return;
+                    }
+                };
+                let listener = {
+                    let _guard = runtime.enter();
+                    TcpListener::from_std(listener)
+                };
+                match listener {
+                    Ok(listener) => {
+                        let _ = ready_tx.send(Ok(()));
+                        runtime.block_on(accept_loop(listener, store, shutdown_rx));
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(e));
+                    }
+                }
+                runtime.shutdown_timeout(RUNTIME_SHUTDOWN_TIMEOUT);
+            })?;
+        let mut handle = ServerHandle {
+            shutdown: Some(shutdown_tx),
+            finished: finished_rx,
+            thread: Some(thread),
+        };
+        match ready_rx.recv_timeout(STARTUP_TIMEOUT) {
+            Ok(Ok(())) => Ok(handle),
+            Ok(Err(e)) => Err(e),
+            Err(_) => {
+                handle.stop();
+                Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "fake Bedrock thread did not start",
+                ))
+            }
+        }
+    }
+
+    /// Signals the server to stop and joins its thread, giving up (and detaching the thread)
+    /// after [`SHUTDOWN_TIMEOUT`].
+    pub(crate) fn stop(&mut self) {
+        if let Some(shutdown) = self.shutdown.take() {
+            let _ = shutdown.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            match self.finished.recv_timeout(SHUTDOWN_TIMEOUT) {
+                Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => {
+                    let _ = thread.join();
+                }
+                Err(mpsc::RecvTimeoutError::Timeout) => drop(thread),
+            }
+        }
+    }
+}
+
+impl Drop for ServerHandle {
+    fn drop(&mut self) {
+        self.stop();
+    }
+}
+
+/// Accepts connections until told to stop.
+async fn accept_loop(
+    listener: TcpListener,
+    store: Arc<Store>,
+    mut shutdown: oneshot::Receiver<()>,
+) {
+    loop {
+        tokio::select! {
+            _ = &mut shutdown => break,
+            accepted = listener.accept() => match accepted {
+                Ok((stream, peer)) => {
+                    let _ = stream.set_nodelay(true);
+                    let store = Arc::clone(&store);
+                    tokio::spawn(async move {
+                        let service = service_fn(move |request| {
+                            let store = Arc::clone(&store);
+                            async move { handle(&store, peer, request).await }
+                        });
+                        // Connection errors (client hung up, bad HTTP) only end this connection.
+                        let _ = http1::Builder::new()
+                            .keep_alive(true)
+                            .serve_connection(TokioIo::new(stream), service)
+                            .await;
+                    });
+                }
+                // E.g. out of file descriptors: back off briefly instead of spinning.
+                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+            },
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Routing and answering
+
+/// Where a request goes.
+#[derive(Debug)]
+enum Route {
+    /// A Bedrock Runtime operation on a model id (percent-decoded).
+    Runtime(BedrockOperation, String),
+    /// InvokeAgentRuntime on a runtime ARN (percent-decoded).
+    AgentCore(String),
+    /// Anything else.
+    Unknown,
+}
+
+impl Route {
+    fn parse(method: &http::Method, path: &str) -> Route {
+        if method != http::Method::POST {
+            return Route::Unknown;
+        }
+        let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+        match segments.as_slice() {
+            ["model", id, action] if !id.is_empty() => {
+                let operation = match *action {
+                    "converse" => BedrockOperation::Converse,
+                    "converse-stream" => BedrockOperation::ConverseStream,
+                    "invoke" => BedrockOperation::InvokeModel,
+                    "invoke-with-response-stream" => {
+                        BedrockOperation::InvokeModelWithResponseStream
+                    }
+                    _ => return Route::Unknown,
+                };
+                Route::Runtime(operation, percent_decode(id))
+            }
+            ["runtimes", arn, "invocations"] if !arn.is_empty() => {
+                Route::AgentCore(percent_decode(arn))
+            }
+            _ => Route::Unknown,
+        }
+    }
+
+    fn operation(&self) -> BedrockOperation {
+        match self {
+            Route::Runtime(operation, _) => *operation,
+            Route::AgentCore(_) => BedrockOperation::InvokeAgentRuntime,
+            Route::Unknown => BedrockOperation::Unknown,
+        }
+    }
+}
+
+/// Returned by [`handle`] to close a connection without answering.
+#[derive(Debug)]
+struct ConnectionReset;
+
+impl std::fmt::Display for ConnectionReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("planned connection reset")
+    }
+}
+
+impl std::error::Error for ConnectionReset {}
+
+/// Reads, answers and records one request.
+async fn handle(
+    store: &Store,
+    peer: SocketAddr,
+    request: Request<Incoming>,
+) -> Result<Response<ReplyStream>, ConnectionReset> {
+    let received_at = Instant::now();
+    let (parts, body) = request.into_parts();
+    let route = Route::parse(&parts.method, parts.uri.path());
+    let operation = route.operation();
+    let collected = Limited::new(body, MAX_BODY_BYTES).collect().await;
+    let (seq, fault, event_delay) = store.begin(operation != BedrockOperation::Unknown);
+    let request_id = format!("00000000-0000-4000-8000-{seq:012}");
+
+    let mut call = BedrockCall {
+        operation,
+        model_id: None,
+        family: None,
+        agent_runtime_arn: None,
+        method: parts.method.to_string(),
+        path: parts.uri.path().to_owned(),
+        query: parts.uri.query().map(str::to_owned),
+        headers: parts.headers,
+        body: Bytes::new(),
+        status: 0,
+        request_id: request_id.clone(),
+        fault: fault.clone(),
+        stream_exception: None,
+        received_at,
+        remote_addr: peer,
+    };
+
+    let mut reply = match collected {
+        Err(e) => {
+            if e.downcast_ref::<LengthLimitError>().is_some() {
+                Reply::error(
+                    413,
+                    "ValidationException",
+                    &format!("Request body larger than {MAX_BODY_BYTES} bytes."),
+                )
+            } else {
+                Reply::validation("Could not read the request body.")
+            }
+        }
+        Ok(collected) => {
+            call.body = collected.to_bytes();
+            answer(&route, &mut call, seq, fault.as_ref())
+        }
+    };
+    if let Some(BedrockFault::Delay(delay)) = &fault {
+        reply.delay += *delay;
+    }
+    call.status = if reply.reset { 0 } else { reply.status };
+    let reset = reply.reset;
+    let delay = reply.delay;
+    store.record(call);
+
+    if !delay.is_zero() {
+        tokio::time::sleep(delay).await;
+    }
+    if reset {
+        // An error from the service makes hyper drop the connection unanswered.
+        return Err(ConnectionReset);
+    }
+    Ok(build_response(reply, &request_id, event_delay))
+}
+
+/// Routes to the operation's answer, filling in the call's model/family/ARN fields.
+fn answer(route: &Route, call: &mut BedrockCall, seq: u64, fault: Option<&BedrockFault>) -> Reply {
+    let streaming = call.operation.is_streaming();
+    match route {
+        Route::Unknown => Reply::error(
+            404,
+            "UnknownOperationException",
+            &format!("No operation at {} {}", call.method, call.path),
+        ),
+        Route::Runtime(operation, model_id) => {
+            call.model_id = Some(model_id.clone());
+            let invoke = matches!(
+                operation,
+                BedrockOperation::InvokeModel | BedrockOperation::InvokeModelWithResponseStream
+            );
+            if invoke {
+                let body = serde_json::from_slice(&call.body).ok();
+                call.family = ModelFamily::detect(model_id, body.as_ref());
+            } else {
+                call.family = ModelFamily::detect(model_id, None);
+            }
+            if let Some(reply) = fault.and_then(|f| Reply::for_status_fault(f, streaming)) {
+                return reply;
+            }
+            if invoke {
+                let (reply, family, exception) =
+                    invoke::answer(model_id, &call.body, seq, streaming, fault);
+                call.family = family;
+                call.stream_exception = exception;
+                reply
+            } else {
+                let (reply, exception) =
+                    converse::answer(model_id, &call.body, seq, streaming, fault);
+                call.stream_exception = exception;
+                reply
+            }
+        }
+        Route::AgentCore(arn) => {
+            call.agent_runtime_arn = Some(arn.clone());
+            if let Some(reply) = fault.and_then(|f| Reply::for_status_fault(f, false)) {
+                return reply;
+            }
+            let qualifier = call.query_param("qualifier");
+            agentcore::answer(
+                arn,
+                qualifier.as_deref(),
+                &call.headers,
+                &call.body,
+                seq,
+                fault,
+            )
+        }
+    }
+}
+
+/// Assembles the HTTP response: status, headers (+ `x-amzn-RequestId`), and the body, streamed
+/// chunk by chunk (paced by `event_delay`) for event streams.
+fn build_response(reply: Reply, request_id: &str, event_delay: Duration) -> Response<ReplyStream> {
+    let body = match reply.body {
+        ReplyBody::Bytes(bytes) => ReplyStream::Full(Some(Bytes::from(bytes))),
+        ReplyBody::Chunks(chunks) => {
+            let (tx, rx) = tokio_mpsc::channel(4);
+            tokio::spawn(async move {
+                for (i, chunk) in chunks.into_iter().enumerate() {
+                    if i > 0 && !event_delay.is_zero() {
+                        tokio::time::sleep(event_delay).await;
+                    }
+                    if tx.send(Bytes::from(chunk)).await.is_err() {
+                        break; // the client went away
+                    }
+                }
+            });
+            ReplyStream::Channel(rx)
+        }
+    };
+    let mut response = Response::new(body);
+    *response.status_mut() =
+        StatusCode::from_u16(reply.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+    let headers = response.headers_mut();
+    for (name, value) in &reply.headers {
+        if let (Ok(name), Ok(value)) = (
+            HeaderName::from_bytes(name.as_bytes()),
+            HeaderValue::from_str(value),
+        ) {
+            headers.append(name, value);
+        }
+    }
+    if !headers.contains_key("x-amzn-requestid") {
+        if let Ok(value) = HeaderValue::from_str(request_id) {
+            headers.insert("x-amzn-RequestId", value);
+        }
+    }
+    response
+}
+
+/// A response body: one buffer, or pieces arriving over a channel (event streams).
+#[derive(Debug)]
+pub(crate) enum ReplyStream {
+    /// The whole body (taken when sent).
+    Full(Option<Bytes>),
+    /// Pieces sent by a task; the body ends when the task drops the sender.
+    Channel(tokio_mpsc::Receiver<Bytes>),
+}
+
+impl Body for ReplyStream {
+    type Data = Bytes;
+    type Error = Infallible;
+
+    fn poll_frame(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, Infallible>>> {
+        match self.get_mut() {
+            ReplyStream::Full(bytes) => Poll::Ready(bytes.take().map(|b| Ok(Frame::data(b)))),
+            ReplyStream::Channel(rx) => rx.poll_recv(cx).map(|b| b.map(|b| Ok(Frame::data(b)))),
+        }
+    }
+
+    fn is_end_stream(&self) -> bool {
+        matches!(self, ReplyStream::Full(None))
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        match self {
+            ReplyStream::Full(Some(bytes)) => SizeHint::with_exact(bytes.len() as u64),
+            ReplyStream::Full(None) => SizeHint::with_exact(0),
+            ReplyStream::Channel(_) => SizeHint::default(),
+        }
+    }
+}
