@@ -34,6 +34,7 @@
 pub mod bedrock;
 mod cloudwatch_logs;
 mod decode;
+mod http_server;
 mod plan;
 mod received;
 mod receiver;

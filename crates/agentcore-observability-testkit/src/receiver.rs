@@ -5,10 +5,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::cloudwatch_logs::ReceivedPutLogEvents;
+use crate::http_server::ServerHandle;
 use crate::plan::PlannedResponse;
 use crate::received::{ReceivedLog, ReceivedMetric, ReceivedSpan};
 use crate::request::ReceivedRequest;
-use crate::server::ServerHandle;
+use crate::server;
 use crate::store::Store;
 
 /// An OTLP/HTTP receiver listening on a loopback port, recording everything sent to it.
@@ -45,7 +46,7 @@ impl OtlpReceiver {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         let addr = listener.local_addr()?;
         let store = Arc::new(Store::default());
-        let server = ServerHandle::spawn(listener, Arc::clone(&store))?;
+        let server = server::spawn(listener, Arc::clone(&store))?;
         Ok(OtlpReceiver {
             addr,
             store,

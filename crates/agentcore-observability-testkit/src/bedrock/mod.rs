@@ -124,7 +124,8 @@ pub use call::{BedrockCall, BedrockOperation};
 pub use family::{base_model_id, ModelFamily};
 pub use fault::{BedrockFault, StreamException};
 
-use server::{ServerHandle, Store};
+use crate::http_server::ServerHandle;
+use server::Store;
 
 /// A fake Bedrock Runtime + AgentCore data plane on `127.0.0.1`, recording every call.
 ///
@@ -153,7 +154,7 @@ impl FakeBedrock {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         let addr = listener.local_addr()?;
         let store = Arc::new(Store::default());
-        let server = ServerHandle::spawn(listener, Arc::clone(&store))?;
+        let server = server::spawn(listener, Arc::clone(&store))?;
         Ok(FakeBedrock {
             addr,
             store,

@@ -6,21 +6,18 @@ use std::convert::Infallible;
 use std::io;
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
 use std::pin::Pin;
-use std::sync::{mpsc, Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 use std::task::{Context, Poll};
-use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+
+use crate::http_server::ServerHandle;
 use http::header::{HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
-use hyper::server::conn::http1;
-use hyper::service::service_fn;
-use hyper_util::rt::TokioIo;
-use tokio::net::TcpListener;
-use tokio::sync::{mpsc as tokio_mpsc, oneshot};
+use tokio::sync::mpsc as tokio_mpsc;
 
 use super::call::{percent_decode, BedrockCall, BedrockOperation};
 use super::family::ModelFamily;
@@ -29,12 +26,6 @@ use super::{agentcore, converse, invoke};
 
 /// Largest request body read (Bedrock's own limit is lower for most models).
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
-/// How long `spawn` waits for the server thread to come up.
-const STARTUP_TIMEOUT: Duration = Duration::from_secs(10);
-/// How long stopping waits for the server thread to finish.
-const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
-/// How long the runtime waits for its tasks to wind down once the accept loop stops.
-const RUNTIME_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(1);
 
 // ---------------------------------------------------------------------------------------------
 // The record
@@ -114,122 +105,12 @@ impl Store {
 // ---------------------------------------------------------------------------------------------
 // The server thread
 
-/// The running server thread; dropping it stops the thread (waiting a bounded time).
-#[derive(Debug)]
-pub(crate) struct ServerHandle {
-    shutdown: Option<oneshot::Sender<()>>,
-    finished: mpsc::Receiver<()>,
-    thread: Option<JoinHandle<()>>,
-}
-
-impl ServerHandle {
-    /// Serves `listener` on a new thread, recording into `store`.
-    pub(crate) fn spawn(listener: StdTcpListener, store: Arc<Store>) -> io::Result<ServerHandle> {
-        listener.set_nonblocking(true)?;
-        let (shutdown_tx, shutdown_rx) = oneshot::channel();
-        let (ready_tx, ready_rx) = mpsc::sync_channel::<io::Result<()>>(1);
-        // Never sent on: the server thread drops it when it ends.
-        let (finished_tx, finished_rx) = mpsc::channel::<()>();
-        let thread = std::thread::Builder::new()
-            .name("fake-bedrock".to_owned())
-            .spawn(move || {
-                let _finished = finished_tx;
-                let runtime = match tokio::runtime::Builder::new_current_thread()
-                    .enable_all()
-                    .build()
-                {
-                    Ok(runtime) => runtime,
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                        return;
-                    }
-                };
-                let listener = {
-                    let _guard = runtime.enter();
-                    TcpListener::from_std(listener)
-                };
-                match listener {
-                    Ok(listener) => {
-                        let _ = ready_tx.send(Ok(()));
-                        runtime.block_on(accept_loop(listener, store, shutdown_rx));
-                    }
-                    Err(e) => {
-                        let _ = ready_tx.send(Err(e));
-                    }
-                }
-                runtime.shutdown_timeout(RUNTIME_SHUTDOWN_TIMEOUT);
-            })?;
-        let mut handle = ServerHandle {
-            shutdown: Some(shutdown_tx),
-            finished: finished_rx,
-            thread: Some(thread),
-        };
-        match ready_rx.recv_timeout(STARTUP_TIMEOUT) {
-            Ok(Ok(())) => Ok(handle),
-            Ok(Err(e)) => Err(e),
-            Err(_) => {
-                handle.stop();
-                Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "fake Bedrock thread did not start",
-                ))
-            }
-        }
-    }
-
-    /// Signals the server to stop and joins its thread, giving up (and detaching the thread)
-    /// after [`SHUTDOWN_TIMEOUT`].
-    pub(crate) fn stop(&mut self) {
-        if let Some(shutdown) = self.shutdown.take() {
-            let _ = shutdown.send(());
-        }
-        if let Some(thread) = self.thread.take() {
-            match self.finished.recv_timeout(SHUTDOWN_TIMEOUT) {
-                Ok(()) | Err(mpsc::RecvTimeoutError::Disconnected) => {
-                    let _ = thread.join();
-                }
-                Err(mpsc::RecvTimeoutError::Timeout) => drop(thread),
-            }
-        }
-    }
-}
-
-impl Drop for ServerHandle {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// Accepts connections until told to stop.
-async fn accept_loop(
-    listener: TcpListener,
-    store: Arc<Store>,
-    mut shutdown: oneshot::Receiver<()>,
-) {
-    loop {
-        tokio::select! {
-            _ = &mut shutdown => break,
-            accepted = listener.accept() => match accepted {
-                Ok((stream, peer)) => {
-                    let _ = stream.set_nodelay(true);
-                    let store = Arc::clone(&store);
-                    tokio::spawn(async move {
-                        let service = service_fn(move |request| {
-                            let store = Arc::clone(&store);
-                            async move { handle(&store, peer, request).await }
-                        });
-                        // Connection errors (client hung up, bad HTTP) only end this connection.
-                        let _ = http1::Builder::new()
-                            .keep_alive(true)
-                            .serve_connection(TokioIo::new(stream), service)
-                            .await;
-                    });
-                }
-                // E.g. out of file descriptors: back off briefly instead of spinning.
-                Err(_) => tokio::time::sleep(Duration::from_millis(10)).await,
-            },
-        }
-    }
+/// Serves `listener` on a new thread, recording into `store`.
+pub(crate) fn spawn(listener: StdTcpListener, store: Arc<Store>) -> io::Result<ServerHandle> {
+    ServerHandle::spawn(listener, "fake-bedrock", move |peer, request| {
+        let store = Arc::clone(&store);
+        async move { handle(&store, peer, request).await }
+    })
 }
 
 // ---------------------------------------------------------------------------------------------
