@@ -404,12 +404,15 @@ impl<'a> Highlights<'a> {
             let tokens = format!("{}→{}", count(self.input_tokens), count(self.output_tokens));
             labelled(p, out, "tokens", &tokens, Style::Yellow);
         }
-        if self.cache_read.is_some() || self.cache_write.is_some() {
+        // A cache that was not used (0 tokens either way) is noise in a tree read by eye.
+        let used = |v: Option<&'a Value>| v.filter(|v| !matches!(v, Value::I64(0)));
+        let (cache_read, cache_write) = (used(self.cache_read), used(self.cache_write));
+        if cache_read.is_some() || cache_write.is_some() {
             let mut parts = Vec::new();
-            if let Some(v) = self.cache_read {
+            if let Some(v) = cache_read {
                 parts.push(format!("read {}", show(v)));
             }
-            if let Some(v) = self.cache_write {
+            if let Some(v) = cache_write {
                 parts.push(format!("write {}", show(v)));
             }
             labelled(p, out, "cache", &parts.join(" "), Style::Yellow);
