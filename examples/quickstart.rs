@@ -1,19 +1,35 @@
-//! The README's main example: one agent invocation in a session, with tool calls, a model call and a
-//! failing tool, printed as a span tree in the terminal. Runs offline.
+//! The README's main example: one agent run in a session, through a real Bedrock Runtime SDK client
+//! with `BedrockInterceptor`: a Converse tool-use round trip with a traced tool, an InvokeModel
+//! call and a streamed answer (ConverseStream), printed as a span tree in the terminal.
 //!
 //! ```text
 //! cargo run --example quickstart
 //! ```
 //!
-//! The model call here is a local stand-in with hand-written GenAI attributes; real Bedrock calls
-//! get their spans from the Bedrock instrumentation.
+//! Backend, in this order: `AWS_ENDPOINT_URL_BEDROCK_RUNTIME` if set; real Bedrock when
+//! `AGENTCORE_EXAMPLES_LIVE=1` and credentials and a region are in the environment; otherwise the
+//! testkit's `FakeBedrock`, started in-process (offline, deterministic answers).
 
-use agentcore_observability::opentelemetry::global::BoxedTracer;
-use agentcore_observability::opentelemetry::{Array, Value};
+use agentcore_observability::bedrock::BedrockInterceptor;
 use agentcore_observability::prelude::*;
-use agentcore_observability::{Config, SpanExporterKind};
+use agentcore_observability::{instrument_agent, instrument_tool, Config, SpanExporterKind};
+use agentcore_observability_testkit::FakeBedrock;
+use aws_config::BehaviorVersion;
+use aws_sdk_bedrockruntime::config::{Credentials, Region};
+use aws_sdk_bedrockruntime::primitives::Blob;
+use aws_sdk_bedrockruntime::types::{
+    ContentBlock, ConversationRole, ConverseOutput, ConverseStreamOutput, Message, Tool,
+    ToolConfiguration, ToolInputSchema, ToolResultBlock, ToolResultContentBlock, ToolSpecification,
+};
+use aws_smithy_types::Document;
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+type Error = Box<dyn std::error::Error + Send + Sync>;
+const MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    // The client first: its first line says which backend answers.
+    let (bedrock, _fake) = bedrock_client().await?;
     // Code wins over the environment: the terminal tree, whatever OTEL_TRACES_EXPORTER says.
     let config = Config::builder()
         .service_name("quickstart-agent")
@@ -23,83 +39,165 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .finish()?;
     let guard = agentcore_observability::init_with(config)?;
 
-    // The AgentCore session: baggage that travels with the context; every span below carries
-    // session.id (async code uses `Session::new(..).scope(async { .. })` instead of a guard).
-    let _session = Session::new("session-0001").user_type("demo").enter();
+    // Every span inside the scope (the SDK's too) carries session.id, across every `.await`.
+    let answer = Session::new("session-0001")
+        .user_type("demo")
+        .scope(travel_agent(&bedrock, "Weekend trips from Seattle?"))
+        .await?;
+    println!("\nanswer: {answer}\n");
 
-    let tracer = agentcore_observability::tracer("quickstart");
-    tracer.in_span("invoke_agent travel-agent", |cx| {
-        let agent = cx.span();
-        agent.set_attribute(KeyValue::new("gen_ai.operation.name", "invoke_agent"));
-        agent.set_attribute(KeyValue::new("gen_ai.agent.name", "travel-agent"));
-
-        let results = web_search(&tracer, "weekend trips from Seattle");
-        let answer = chat(&tracer, &results);
-        if web_search_backend_down(&tracer).is_err() {
-            agent.add_event(
-                "fallback_used",
-                vec![KeyValue::new("reason", "search backend")],
-            );
-        }
-        agent.set_attribute(KeyValue::new("answer.chars", answer.len() as i64));
-    });
-
-    // Flush and stop; dropping the guard would do the same, bounded by the shutdown timeout.
+    // Flush and stop (the tree prints when the root span ends); dropping the guard does the same.
     guard.shutdown()?;
     Ok(())
 }
 
-fn web_search(tracer: &BoxedTracer, query: &str) -> Vec<String> {
-    tracer.in_span("execute_tool web_search", |cx| {
-        let span = cx.span();
-        span.set_attribute(KeyValue::new("gen_ai.operation.name", "execute_tool"));
-        span.set_attribute(KeyValue::new("gen_ai.tool.name", "web_search"));
-        span.set_attribute(KeyValue::new("search.query", query.to_string()));
-        let results: Vec<String> = (1..=3).map(|i| format!("result {i} for {query}")).collect();
-        span.add_event(
-            "search_completed",
-            vec![KeyValue::new("results_count", results.len() as i64)],
-        );
-        span.set_status(Status::Ok);
-        results
-    })
+/// The agent: a tool-use round trip, a one-line summary (InvokeModel) and a streamed answer.
+#[instrument_agent(name = "travel-agent", id = "agent-0001")]
+async fn travel_agent(
+    bedrock: &aws_sdk_bedrockruntime::Client,
+    question: &str,
+) -> Result<String, Error> {
+    let tools = ToolConfiguration::builder().tools(Tool::ToolSpec(
+        ToolSpecification::builder()
+            .name("web_search")
+            .description("Searches the web.")
+            .input_schema(ToolInputSchema::Json(object([(
+                "properties",
+                object([("query", object([("type", "string".into())]))]),
+            )])))
+            .build()?,
+    ));
+    let mut messages = vec![message(
+        ConversationRole::User,
+        ContentBlock::Text(question.into()),
+    )];
+    let first = bedrock
+        .converse()
+        .model_id(MODEL)
+        .set_messages(Some(messages.clone()))
+        .tool_config(tools.clone().build()?)
+        .send()
+        .await?;
+    if let Some(ConverseOutput::Message(reply)) = first.output {
+        let tool_use = reply
+            .content()
+            .iter()
+            .find_map(|block| block.as_tool_use().ok())
+            .cloned();
+        messages.push(reply);
+        if let Some(call) = tool_use {
+            let query = call
+                .input()
+                .as_object()
+                .and_then(|o| o.get("query")?.as_string());
+            let found = web_search(query.unwrap_or(question), call.tool_use_id())?;
+            let result = ToolResultBlock::builder()
+                .tool_use_id(call.tool_use_id())
+                .content(ToolResultContentBlock::Text(found.join("\n")))
+                .build()?;
+            messages.push(message(
+                ConversationRole::User,
+                ContentBlock::ToolResult(result),
+            ));
+            bedrock
+                .converse()
+                .model_id(MODEL)
+                .set_messages(Some(messages.clone()))
+                .tool_config(tools.build()?)
+                .send()
+                .await?;
+        }
+    }
+
+    // InvokeModel: the model's own request body (Anthropic Messages here).
+    let body = serde_json::json!({"anthropic_version": "bedrock-2023-05-31", "max_tokens": 100,
+        "messages": [{"role": "user", "content": format!("One line about: {question}")}]});
+    let summary = bedrock
+        .invoke_model()
+        .model_id(MODEL)
+        .content_type("application/json")
+        .body(Blob::new(body.to_string()))
+        .send()
+        .await?;
+    let summary: serde_json::Value = serde_json::from_slice(summary.body.as_ref())?;
+    println!("summary: {}", summary["content"][0]["text"]);
+
+    // ConverseStream: the span lasts until the stream's last event.
+    let mut stream = bedrock
+        .converse_stream()
+        .model_id(MODEL)
+        .messages(message(
+            ConversationRole::User,
+            ContentBlock::Text(question.into()),
+        ))
+        .send()
+        .await?
+        .stream;
+    let mut answer = String::new();
+    while let Some(event) = stream.recv().await? {
+        if let ConverseStreamOutput::ContentBlockDelta(delta) = event {
+            if let Some(Ok(text)) = delta.delta.as_ref().map(|d| d.as_text()) {
+                answer.push_str(text);
+            }
+        }
+    }
+    Ok(answer)
 }
 
-fn chat(tracer: &BoxedTracer, context: &[String]) -> String {
-    let model = "anthropic.claude-3-haiku-20240307-v1:0";
-    let mut span = tracer
-        .span_builder(format!("chat {model}"))
-        .with_kind(SpanKind::Client)
-        .start(tracer);
-    span.set_attribute(KeyValue::new("gen_ai.operation.name", "chat"));
-    span.set_attribute(KeyValue::new("gen_ai.provider.name", "aws.bedrock"));
-    span.set_attribute(KeyValue::new("gen_ai.request.model", model));
-    span.set_attribute(KeyValue::new(
-        "gen_ai.usage.input_tokens",
-        11 * context.len() as i64,
-    ));
-    span.set_attribute(KeyValue::new("gen_ai.usage.output_tokens", 42_i64));
-    span.set_attribute(KeyValue::new(
-        "gen_ai.response.finish_reasons",
-        Value::Array(Array::String(vec!["end_turn".into()])),
-    ));
-    span.end();
-    "Try the San Juan Islands.".to_string()
+/// The tool, in an `execute_tool web_search` span with the model's tool-use id.
+#[instrument_tool(tool_type = "function", call_id = call_id, fields(search.query = query.to_string()))]
+fn web_search(query: &str, call_id: &str) -> Result<Vec<String>, Error> {
+    Ok((1..=3).map(|i| format!("result {i} for {query}")).collect())
 }
 
-fn web_search_backend_down(tracer: &BoxedTracer) -> Result<(), String> {
-    tracer.in_span("execute_tool web_search", |cx| {
-        let span = cx.span();
-        span.set_attribute(KeyValue::new("gen_ai.tool.name", "web_search"));
-        span.set_attribute(KeyValue::new("error.type", "BackendUnavailable"));
-        span.add_event(
-            "exception",
-            vec![
-                KeyValue::new("exception.type", "BackendUnavailable"),
-                KeyValue::new("exception.message", "search backend unavailable"),
-            ],
-        );
-        span.set_status(Status::error("search backend unavailable"));
-        Err("search backend unavailable".to_string())
-    })
+/// The Bedrock Runtime client, the ordinary aws-config way, plus the interceptor.
+async fn bedrock_client() -> Result<(aws_sdk_bedrockruntime::Client, Option<FakeBedrock>), Error> {
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    let live = env("AGENTCORE_EXAMPLES_LIVE").as_deref() == Some("1")
+        && env("AWS_ACCESS_KEY_ID").is_some()
+        && (env("AWS_REGION").is_some() || env("AWS_DEFAULT_REGION").is_some());
+    let mut loader = aws_config::defaults(BehaviorVersion::latest());
+    let mut fake = None;
+    if let Some(endpoint) = env("AWS_ENDPOINT_URL_BEDROCK_RUNTIME") {
+        println!("backend: {endpoint} (AWS_ENDPOINT_URL_BEDROCK_RUNTIME)");
+    } else if live {
+        println!("backend: Amazon Bedrock (AGENTCORE_EXAMPLES_LIVE=1)");
+    } else {
+        let started = FakeBedrock::start()?;
+        println!("backend: FakeBedrock at {} (offline)", started.endpoint());
+        // Region and static credentials set here: no profile, IMDS or network lookups.
+        loader = loader
+            .endpoint_url(started.endpoint())
+            .region(Region::new("us-east-1"))
+            .credentials_provider(Credentials::new(
+                "AKIDEXAMPLE",
+                "example-secret",
+                None,
+                None,
+                "example",
+            ));
+        fake = Some(started);
+    }
+    let shared = loader.load().await;
+    let config = aws_sdk_bedrockruntime::config::Builder::from(&shared)
+        .interceptor(BedrockInterceptor::new())
+        .build();
+    Ok((aws_sdk_bedrockruntime::Client::from_conf(config), fake))
+}
+
+fn message(role: ConversationRole, content: ContentBlock) -> Message {
+    Message::builder()
+        .role(role)
+        .content(content)
+        .build()
+        .expect("role and content are set")
+}
+
+fn object<const N: usize>(entries: [(&str, Document); N]) -> Document {
+    Document::Object(
+        entries
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v))
+            .collect(),
+    )
 }
