@@ -10,12 +10,17 @@ pub(crate) const HONOURED: &[&str] = &[
     "AGENT_OBSERVABILITY_CONTENT_MAX_BYTES",
     "AGENT_OBSERVABILITY_ENABLED",
     "AGENT_OBSERVABILITY_TRACING_SUBSCRIBER",
+    "AWS_ACCESS_KEY_ID",
     "AWS_CONFIG_FILE",
     "AWS_DEFAULT_REGION",
+    "AWS_ENDPOINT_URL",
+    "AWS_ENDPOINT_URL_CLOUDWATCH_LOGS",
     "AWS_GENAI_CONTENT_EXTRACTION_OPT_OUT",
     "AWS_PROFILE",
     "AWS_REDACT_SPAN_ATTRIBUTES",
     "AWS_REGION",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
     "AWS_SIGV4_SERVICE",
     "OTEL_BAGGAGE_SPAN_ATTRIBUTE_KEYS",
     "OTEL_BLRP_EXPORT_TIMEOUT",
@@ -182,5 +187,102 @@ mod tests {
         );
         assert!(warning_for("OTEL_LOG_LEVEL", "debug").is_some());
         assert!(warning_for("AWS_XRAY_ADAPTIVE_SAMPLING_CONFIG", "{}").is_some());
+    }
+}
+
+/// Keeps the guides in step with the code: every configuration variable the README, `docs/` and
+/// `.env.template` mention must be one this crate knows (honoured, or recognised and warned about),
+/// or one of the AWS SDK's own variables the guides refer to.
+#[cfg(test)]
+mod docs_in_step {
+    use super::*;
+
+    /// AWS SDK and platform variables the guides mention but this crate does not read itself.
+    const AWS_SDK_VARIABLES: &[&str] = &[
+        "AWS_CONFIG_FILE",
+        "AWS_EC2_METADATA_DISABLED",
+        "AWS_ENDPOINT_URL_BEDROCK_RUNTIME",
+        "AWS_LAMBDA_FUNCTION_NAME",
+        "AWS_PROFILE",
+        "AWS_SHARED_CREDENTIALS_FILE",
+        "AWS_XRAY_DAEMON_ADDRESS",
+    ];
+
+    fn documents() -> Vec<(String, String)> {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
+        let mut paths = vec![root.join("README.md"), root.join(".env.template")];
+        if let Ok(entries) = std::fs::read_dir(root.join("docs")) {
+            paths.extend(entries.flatten().map(|e| e.path()));
+        }
+        paths
+            .into_iter()
+            .filter_map(|p| Some((p.display().to_string(), std::fs::read_to_string(&p).ok()?)))
+            .collect()
+    }
+
+    /// Whole variable names: upper-case words joined by `_`, starting with a known prefix and not
+    /// ending in `_` (a prefix like `OTEL_BSP_` in prose is not a variable).
+    fn variables(text: &str) -> Vec<String> {
+        let mut out = Vec::new();
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let starts_word =
+                i == 0 || !(bytes[i - 1].is_ascii_alphanumeric() || bytes[i - 1] == b'_');
+            if starts_word && bytes[i].is_ascii_uppercase() {
+                let start = i;
+                while i < bytes.len()
+                    && (bytes[i].is_ascii_uppercase()
+                        || bytes[i].is_ascii_digit()
+                        || bytes[i] == b'_')
+                {
+                    i += 1;
+                }
+                let word = &text[start..i];
+                // `OTEL_EXPORTER_OTLP_{…}` or `AWS_<NAME>`: a pattern, not a variable.
+                let followed_by_pattern = matches!(bytes.get(i), Some(b'{' | b'<' | b'*'));
+                let prefixed = ["OTEL_", "AGENT_OBSERVABILITY_", "AWS_"]
+                    .iter()
+                    .any(|p| word.starts_with(p) && word.len() > p.len());
+                if prefixed && !word.ends_with('_') && !followed_by_pattern {
+                    out.push(word.to_string());
+                }
+            } else {
+                i += 1;
+            }
+        }
+        out
+    }
+
+    fn known(name: &str) -> bool {
+        HONOURED.contains(&name)
+            || UNSUPPORTED.contains(&name)
+            || UNSUPPORTED_WHEN_TRUE.contains(&name)
+            || AWS_SDK_VARIABLES.contains(&name)
+            // Documented as ignored with a warning, by family.
+            || name.starts_with("OTEL_PYTHON_")
+            || name.starts_with("OTEL_AWS_")
+    }
+
+    #[test]
+    fn every_documented_variable_exists() {
+        let docs = documents();
+        assert!(docs.len() >= 5, "the guides were not found: {docs:?}");
+        let mut unknown: Vec<String> = docs
+            .iter()
+            .flat_map(|(path, text)| {
+                variables(text)
+                    .into_iter()
+                    .filter(|v| !known(v))
+                    .map(move |v| format!("{path}: {v}"))
+            })
+            .collect();
+        unknown.sort();
+        unknown.dedup();
+        assert!(
+            unknown.is_empty(),
+            "documented but unknown to the config crate:\n{}",
+            unknown.join("\n")
+        );
     }
 }
