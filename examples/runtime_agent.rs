@@ -44,7 +44,7 @@ async fn main() -> Result<(), Error> {
     }
 
     let (bedrock, _fake) = support::bedrock_client().await?;
-    let guard = support::init_console("runtime-agent")?;
+    let telemetry = support::init_console("runtime-agent")?;
     let app = axum::Router::new()
         .route("/invocations", post(invocations))
         .route("/ping", get(|| async { r#"{"status":"Healthy"}"# }))
@@ -65,7 +65,11 @@ async fn main() -> Result<(), Error> {
             })
             .await?;
     }
-    guard.shutdown()?;
+    // In CI (AGENTCORE_EXAMPLES_CHECK=1) this also checks the spans reached an OTLP receiver.
+    telemetry.finish(&[
+        "POST /invocations",
+        "chat anthropic.claude-3-haiku-20240307-v1:0",
+    ])?;
     Ok(())
 }
 

@@ -28,7 +28,7 @@ async fn main() -> Result<(), Error> {
     if let Some(fake) = &fake {
         fake.set_stream_event_delay(Duration::from_millis(20));
     }
-    let guard = support::init_console("streaming-agent")?;
+    let telemetry = support::init_console("streaming-agent")?;
 
     let question = "How do streams show up in a trace?";
     Session::new("session-streaming")
@@ -44,7 +44,11 @@ async fn main() -> Result<(), Error> {
         })
         .await?;
 
-    guard.shutdown()?;
+    // In CI (AGENTCORE_EXAMPLES_CHECK=1) this also checks the spans reached an OTLP receiver.
+    telemetry.finish(&[
+        "invoke_agent streaming-agent",
+        "chat anthropic.claude-3-haiku-20240307-v1:0",
+    ])?;
     Ok(())
 }
 

@@ -39,7 +39,7 @@ async fn main() -> Result<(), Error> {
         }
     };
     let (bedrock, _fake) = support::bedrock_client().await?;
-    let guard = support::init_console("travel-agent")?;
+    let telemetry = support::init_console("travel-agent")?;
     let baggage: Vec<String> = session.entries().map(|(k, v)| format!("{k}={v}")).collect();
     println!("session baggage: {}", baggage.join(", "));
 
@@ -52,7 +52,12 @@ async fn main() -> Result<(), Error> {
         println!("{query}\n  → {answer}");
     }
 
-    guard.shutdown()?;
+    // In CI (AGENTCORE_EXAMPLES_CHECK=1) this also checks the spans reached an OTLP receiver.
+    telemetry.finish(&[
+        "invoke_agent travel-agent",
+        "execute_tool web_search",
+        "chat anthropic.claude-3-haiku-20240307-v1:0",
+    ])?;
     Ok(())
 }
 

@@ -6,7 +6,9 @@
 
 use agentcore_observability::bedrock::BedrockInterceptor;
 use agentcore_observability::{Config, ObservabilityGuard, SpanExporterKind};
-use agentcore_observability_testkit::FakeBedrock;
+use std::time::Duration;
+
+use agentcore_observability_testkit::{FakeBedrock, OtlpReceiver};
 use aws_config::BehaviorVersion;
 use aws_sdk_bedrockruntime::config::{Credentials, Region};
 use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
@@ -17,15 +19,55 @@ pub type Error = Box<dyn std::error::Error + Send + Sync>;
 /// The model every example calls (the fake answers for any Anthropic model id).
 pub const MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
 
-/// Telemetry to the terminal as a span tree, whatever `OTEL_TRACES_EXPORTER` says.
-pub fn init_console(service_name: &str) -> Result<ObservabilityGuard, Error> {
-    let config = Config::builder()
+/// Telemetry to the terminal as a span tree, whatever `OTEL_TRACES_EXPORTER` says. With
+/// `AGENTCORE_EXAMPLES_CHECK=1` (as CI runs the examples) the spans also go over OTLP to an
+/// in-process testkit receiver, and [`Telemetry::finish`] fails unless the expected spans arrived.
+pub fn init_console(service_name: &str) -> Result<Telemetry, Error> {
+    let check = std::env::var("AGENTCORE_EXAMPLES_CHECK").is_ok_and(|v| v == "1");
+    let receiver = if check {
+        Some(OtlpReceiver::start()?)
+    } else {
+        None
+    };
+    let builder = Config::builder()
         .service_name(service_name)
-        .traces_exporters([SpanExporterKind::Console])
         .logs_exporters([])
-        .metrics_exporters([])
-        .finish()?;
-    Ok(agentcore_observability::init_with(config)?)
+        .metrics_exporters([]);
+    let builder = match &receiver {
+        Some(receiver) => builder
+            .traces_exporters([SpanExporterKind::Console, SpanExporterKind::Otlp])
+            .endpoint(receiver.endpoint()),
+        None => builder.traces_exporters([SpanExporterKind::Console]),
+    };
+    let guard = agentcore_observability::init_with(builder.finish()?)?;
+    Ok(Telemetry { guard, receiver })
+}
+
+/// The installed telemetry of an example, and the receiver that checks it in CI.
+pub struct Telemetry {
+    guard: ObservabilityGuard,
+    receiver: Option<OtlpReceiver>,
+}
+
+impl Telemetry {
+    /// Flushes and shuts down; in check mode, fails unless a span with each of `expected` names
+    /// reached the receiver over OTLP.
+    pub fn finish(self, expected: &[&str]) -> Result<(), Error> {
+        self.guard.shutdown()?;
+        let Some(receiver) = self.receiver else {
+            return Ok(());
+        };
+        let spans = receiver.wait_for_spans(expected.len().max(1), Duration::from_secs(10));
+        for name in expected {
+            if !spans.iter().any(|s| s.name() == *name) {
+                return Err(
+                    format!("check: no span named {name:?} reached the OTLP receiver").into(),
+                );
+            }
+        }
+        println!("check: {} spans reached the OTLP receiver", spans.len());
+        Ok(())
+    }
 }
 
 /// A Bedrock Runtime client with the interceptor, built the ordinary aws-config way, and the fake
