@@ -9,7 +9,8 @@
 //! The search backend is a local stand-in; the second query fails on purpose.
 
 use agentcore_observability::prelude::*;
-use agentcore_observability::{Config, SpanExporterKind};
+
+mod support;
 
 /// What the stand-in backend fails with.
 #[derive(Debug)]
@@ -23,15 +24,9 @@ impl std::fmt::Display for BackendUnavailable {
 
 impl std::error::Error for BackendUnavailable {}
 
-fn main() -> Result<(), Box<dyn std::error::Error>> {
+fn main() -> Result<(), support::Error> {
     // Code wins over the environment: the terminal tree, whatever OTEL_TRACES_EXPORTER says.
-    let config = Config::builder()
-        .service_name("peer-agent")
-        .traces_exporters([SpanExporterKind::Console])
-        .logs_exporters([])
-        .metrics_exporters([])
-        .finish()?;
-    let guard = agentcore_observability::init_with(config)?;
+    let telemetry = support::init_console("peer-agent")?;
     let _session = Session::new("peer-session-0001").enter();
 
     spans::agent("peer-agent").in_span(|agent| {
@@ -46,8 +41,8 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         }
     });
 
-    // Flush and stop; dropping the guard would do the same, bounded by the shutdown timeout.
-    guard.shutdown()?;
+    // Flush and stop; in CI this also checks that the spans reached an OTLP receiver.
+    telemetry.finish(&["invoke_agent peer-agent", "custom span web search tool"])?;
     Ok(())
 }
 

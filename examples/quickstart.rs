@@ -10,12 +10,8 @@
 //! `AGENTCORE_EXAMPLES_LIVE=1` and credentials and a region are in the environment; otherwise the
 //! testkit's `FakeBedrock`, started in-process (offline, deterministic answers).
 
-use agentcore_observability::bedrock::BedrockInterceptor;
 use agentcore_observability::prelude::*;
-use agentcore_observability::{instrument_agent, instrument_tool, Config, SpanExporterKind};
-use agentcore_observability_testkit::FakeBedrock;
-use aws_config::BehaviorVersion;
-use aws_sdk_bedrockruntime::config::{Credentials, Region};
+use agentcore_observability::{instrument_agent, instrument_tool};
 use aws_sdk_bedrockruntime::primitives::Blob;
 use aws_sdk_bedrockruntime::types::{
     ContentBlock, ConversationRole, ConverseOutput, ConverseStreamOutput, Message, Tool,
@@ -23,21 +19,15 @@ use aws_sdk_bedrockruntime::types::{
 };
 use aws_smithy_types::Document;
 
-type Error = Box<dyn std::error::Error + Send + Sync>;
-const MODEL: &str = "anthropic.claude-3-haiku-20240307-v1:0";
+mod support;
+use support::{Error, MODEL};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
-    // The client first: its first line says which backend answers.
-    let (bedrock, _fake) = bedrock_client().await?;
+    // The client first: its first line says which backend answers (see examples/support).
+    let (bedrock, _fake) = support::bedrock_client().await?;
     // Code wins over the environment: the terminal tree, whatever OTEL_TRACES_EXPORTER says.
-    let config = Config::builder()
-        .service_name("quickstart-agent")
-        .traces_exporters([SpanExporterKind::Console])
-        .logs_exporters([])
-        .metrics_exporters([])
-        .finish()?;
-    let guard = agentcore_observability::init_with(config)?;
+    let telemetry = support::init_console("quickstart-agent")?;
 
     // Every span inside the scope (the SDK's too) carries session.id, across every `.await`.
     let answer = Session::new("session-0001")
@@ -46,8 +36,9 @@ async fn main() -> Result<(), Error> {
         .await?;
     println!("\nanswer: {answer}\n");
 
-    // Flush and stop (the tree prints when the root span ends); dropping the guard does the same.
-    guard.shutdown()?;
+    // Flush and stop (the tree prints when the root span ends); in CI this also checks that the
+    // spans reached an OTLP receiver.
+    telemetry.finish(&["invoke_agent travel-agent", "execute_tool web_search"])?;
     Ok(())
 }
 
@@ -148,41 +139,6 @@ async fn travel_agent(
 #[instrument_tool(tool_type = "function", call_id = call_id, fields(search.query = query.to_string()))]
 fn web_search(query: &str, call_id: &str) -> Result<Vec<String>, Error> {
     Ok((1..=3).map(|i| format!("result {i} for {query}")).collect())
-}
-
-/// The Bedrock Runtime client, the ordinary aws-config way, plus the interceptor.
-async fn bedrock_client() -> Result<(aws_sdk_bedrockruntime::Client, Option<FakeBedrock>), Error> {
-    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
-    let live = env("AGENTCORE_EXAMPLES_LIVE").as_deref() == Some("1")
-        && env("AWS_ACCESS_KEY_ID").is_some()
-        && (env("AWS_REGION").is_some() || env("AWS_DEFAULT_REGION").is_some());
-    let mut loader = aws_config::defaults(BehaviorVersion::latest());
-    let mut fake = None;
-    if let Some(endpoint) = env("AWS_ENDPOINT_URL_BEDROCK_RUNTIME") {
-        println!("backend: {endpoint} (AWS_ENDPOINT_URL_BEDROCK_RUNTIME)");
-    } else if live {
-        println!("backend: Amazon Bedrock (AGENTCORE_EXAMPLES_LIVE=1)");
-    } else {
-        let started = FakeBedrock::start()?;
-        println!("backend: FakeBedrock at {} (offline)", started.endpoint());
-        // Region and static credentials set here: no profile, IMDS or network lookups.
-        loader = loader
-            .endpoint_url(started.endpoint())
-            .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new(
-                "AKIDEXAMPLE",
-                "example-secret",
-                None,
-                None,
-                "example",
-            ));
-        fake = Some(started);
-    }
-    let shared = loader.load().await;
-    let config = aws_sdk_bedrockruntime::config::Builder::from(&shared)
-        .interceptor(BedrockInterceptor::new())
-        .build();
-    Ok((aws_sdk_bedrockruntime::Client::from_conf(config), fake))
 }
 
 fn message(role: ConversationRole, content: ContentBlock) -> Message {

@@ -66,10 +66,29 @@ async fn main() -> Result<(), Error> {
             .await?;
     }
     // In CI (AGENTCORE_EXAMPLES_CHECK=1) this also checks the spans reached an OTLP receiver.
-    telemetry.finish(&[
+    let spans = telemetry.finish(&[
         "POST /invocations",
         "chat anthropic.claude-3-haiku-20240307-v1:0",
     ])?;
+    // In check mode: the client span and the server span form one trace, and the server side
+    // carries the caller's session (the /ping call before it is a trace of its own).
+    if demo && !spans.is_empty() {
+        let client = spans
+            .iter()
+            .find(|s| s.name() == "invoke_agent runtime-agent");
+        let server = spans.iter().find(|s| s.name() == "POST /invocations");
+        let (Some(client), Some(server)) = (client, server) else {
+            return Err("check: the client or the server span is missing".into());
+        };
+        let trace = client.trace_id_hex();
+        if server.trace_id_hex() != trace {
+            return Err("check: the client and server spans are not one trace".into());
+        }
+        if server.attr_str("session.id") != Some("runtime-demo-session-0001") {
+            return Err("check: the server span does not carry the caller's session.id".into());
+        }
+        println!("check: one trace {trace} across client and server, session.id carried");
+    }
     Ok(())
 }
 

@@ -45,7 +45,7 @@ async fn main() -> Result<(), Error> {
         .await?;
 
     // In CI (AGENTCORE_EXAMPLES_CHECK=1) this also checks the spans reached an OTLP receiver.
-    telemetry.finish(&[
+    let _ = telemetry.finish(&[
         "invoke_agent streaming-agent",
         "chat anthropic.claude-3-haiku-20240307-v1:0",
     ])?;

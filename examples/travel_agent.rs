@@ -53,7 +53,7 @@ async fn main() -> Result<(), Error> {
     }
 
     // In CI (AGENTCORE_EXAMPLES_CHECK=1) this also checks the spans reached an OTLP receiver.
-    telemetry.finish(&[
+    let _ = telemetry.finish(&[
         "invoke_agent travel-agent",
         "execute_tool web_search",
         "chat anthropic.claude-3-haiku-20240307-v1:0",

@@ -8,7 +8,7 @@ use agentcore_observability::bedrock::BedrockInterceptor;
 use agentcore_observability::{Config, ObservabilityGuard, SpanExporterKind};
 use std::time::Duration;
 
-use agentcore_observability_testkit::{FakeBedrock, OtlpReceiver};
+use agentcore_observability_testkit::{FakeBedrock, OtlpReceiver, ReceivedSpan};
 use aws_config::BehaviorVersion;
 use aws_sdk_bedrockruntime::config::{Credentials, Region};
 use aws_sdk_bedrockruntime::types::{ContentBlock, ConversationRole, Message};
@@ -51,11 +51,11 @@ pub struct Telemetry {
 
 impl Telemetry {
     /// Flushes and shuts down; in check mode, fails unless a span with each of `expected` names
-    /// reached the receiver over OTLP.
-    pub fn finish(self, expected: &[&str]) -> Result<(), Error> {
+    /// reached the receiver over OTLP, and returns what arrived (nothing outside check mode).
+    pub fn finish(self, expected: &[&str]) -> Result<Vec<ReceivedSpan>, Error> {
         self.guard.shutdown()?;
         let Some(receiver) = self.receiver else {
-            return Ok(());
+            return Ok(Vec::new());
         };
         let spans = receiver.wait_for_spans(expected.len().max(1), Duration::from_secs(10));
         for name in expected {
@@ -66,7 +66,7 @@ impl Telemetry {
             }
         }
         println!("check: {} spans reached the OTLP receiver", spans.len());
-        Ok(())
+        Ok(spans)
     }
 }
 
