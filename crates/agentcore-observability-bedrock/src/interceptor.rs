@@ -147,6 +147,16 @@ impl BedrockInterceptor {
             .filter(|slot| slot.owner == self.inner.id)
             .map(|slot| Arc::clone(&slot.call))
     }
+
+    /// Runs `f` on this interceptor's record of the current call, if it has one; a panic in
+    /// our code never reaches the SDK call.
+    fn with_call(&self, cfg: &ConfigBag, f: impl FnOnce(&Shared, &mut Call)) {
+        call::guard(|| {
+            if let Some(shared) = self.call(cfg) {
+                f(&shared, &mut call::lock(&shared));
+            }
+        });
+    }
 }
 
 impl Intercept for BedrockInterceptor {
@@ -220,11 +230,7 @@ impl Intercept for BedrockInterceptor {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        call::guard(|| {
-            if let Some(shared) = self.call(cfg) {
-                call::lock(&shared).fill_request(context.request_mut());
-            }
-        });
+        self.with_call(cfg, |_, call| call.fill_request(context.request_mut()));
         Ok(())
     }
 
@@ -234,11 +240,7 @@ impl Intercept for BedrockInterceptor {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        call::guard(|| {
-            if let Some(shared) = self.call(cfg) {
-                call::lock(&shared).on_attempt();
-            }
-        });
+        self.with_call(cfg, |_, call| call.on_attempt());
         Ok(())
     }
 
@@ -248,11 +250,7 @@ impl Intercept for BedrockInterceptor {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        call::guard(|| {
-            if let Some(shared) = self.call(cfg) {
-                call::lock(&shared).on_transmit(context.request_mut());
-            }
-        });
+        self.with_call(cfg, |_, call| call.on_transmit(context.request_mut()));
         Ok(())
     }
 
@@ -262,11 +260,7 @@ impl Intercept for BedrockInterceptor {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        call::guard(|| {
-            if let Some(shared) = self.call(cfg) {
-                call::lock(&shared).on_response(context.response());
-            }
-        });
+        self.with_call(cfg, |_, call| call.on_response(context.response()));
         Ok(())
     }
 
@@ -276,11 +270,7 @@ impl Intercept for BedrockInterceptor {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        call::guard(|| {
-            if let Some(shared) = self.call(cfg) {
-                call::lock(&shared).tap(&shared, context.response_mut());
-            }
-        });
+        self.with_call(cfg, |shared, call| call.tap(shared, context.response_mut()));
         Ok(())
     }
 
@@ -290,10 +280,8 @@ impl Intercept for BedrockInterceptor {
         _runtime_components: &RuntimeComponents,
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        call::guard(|| {
-            if let Some(shared) = self.call(cfg) {
-                call::lock(&shared).on_complete(context.output_or_error(), context.response());
-            }
+        self.with_call(cfg, |_, call| {
+            call.on_complete(context.output_or_error(), context.response())
         });
         Ok(())
     }
