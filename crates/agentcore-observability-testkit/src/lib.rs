@@ -43,6 +43,7 @@ mod server;
 mod sigv4;
 mod store;
 pub mod value;
+mod watched;
 
 pub use opentelemetry_proto;
 

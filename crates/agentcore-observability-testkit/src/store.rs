@@ -2,8 +2,10 @@
 //! Plain `std::sync` primitives, so callers never need an async runtime.
 
 use std::collections::VecDeque;
-use std::sync::{Condvar, Mutex, MutexGuard, PoisonError};
-use std::time::{Duration, Instant};
+use std::sync::MutexGuard;
+use std::time::Duration;
+
+use crate::watched::Watched;
 
 use crate::cloudwatch_logs::{self, Call, ReceivedPutLogEvents};
 use crate::decode::Payload;
@@ -30,14 +32,13 @@ pub(crate) struct State {
 /// [`State`] behind a mutex, with a condition variable notified on every change.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
-    state: Mutex<State>,
-    changed: Condvar,
+    watched: Watched<State>,
 }
 
 impl Store {
     /// Locks the state; a panic elsewhere while holding the lock does not poison it for us.
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.watched.lock()
     }
 
     /// Records one request: takes the next planned response (if any), sets the request's
@@ -72,7 +73,7 @@ impl Store {
         }
         state.requests.push(request);
         drop(state);
-        self.changed.notify_all();
+        self.watched.notify();
         planned
     }
 
@@ -83,27 +84,7 @@ impl Store {
         ready: impl Fn(&State) -> bool,
         take: impl FnOnce(&State) -> T,
     ) -> T {
-        let deadline = Instant::now().checked_add(timeout);
-        let mut state = self.lock();
-        loop {
-            if ready(&state) {
-                break;
-            }
-            let remaining = match deadline {
-                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
-                // The timeout is too large to represent: wait in long slices.
-                None => Duration::from_secs(3600),
-            };
-            if remaining.is_zero() {
-                break;
-            }
-            state = self
-                .changed
-                .wait_timeout(state, remaining)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-        take(&state)
+        self.watched.wait_until(timeout, ready, take)
     }
 
     /// Forgets everything recorded (the planned-response queue is kept).
@@ -116,6 +97,6 @@ impl Store {
         state.put_log_events.clear();
         state.cloudwatch_logs_calls.clear();
         drop(state);
-        self.changed.notify_all();
+        self.watched.notify();
     }
 }

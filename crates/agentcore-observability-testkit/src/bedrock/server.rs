@@ -6,13 +6,14 @@ use std::convert::Infallible;
 use std::io;
 use std::net::{SocketAddr, TcpListener as StdTcpListener};
 use std::pin::Pin;
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, MutexGuard};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
 use crate::http_server::ServerHandle;
+use crate::watched::Watched;
 use http::header::{HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -44,14 +45,13 @@ pub(crate) struct State {
 /// [`State`] behind a mutex, with a condition variable notified on every new call.
 #[derive(Debug, Default)]
 pub(crate) struct Store {
-    state: Mutex<State>,
-    changed: Condvar,
+    watched: Watched<State>,
 }
 
 impl Store {
     /// Locks the state; a panic elsewhere while holding the lock does not poison it for us.
     pub(crate) fn lock(&self) -> MutexGuard<'_, State> {
-        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+        self.watched.lock()
     }
 
     /// Numbers a new request and, for a known operation, takes the next fault.
@@ -69,7 +69,7 @@ impl Store {
     /// Records a call and wakes every waiter.
     fn record(&self, call: BedrockCall) {
         self.lock().calls.push(call);
-        self.changed.notify_all();
+        self.watched.notify();
     }
 
     /// Waits until `ready` holds or `timeout` passes, then returns `take` of the state.
@@ -79,26 +79,7 @@ impl Store {
         ready: impl Fn(&State) -> bool,
         take: impl FnOnce(&State) -> T,
     ) -> T {
-        let deadline = Instant::now().checked_add(timeout);
-        let mut state = self.lock();
-        loop {
-            if ready(&state) {
-                break;
-            }
-            let remaining = match deadline {
-                Some(deadline) => deadline.saturating_duration_since(Instant::now()),
-                None => Duration::from_secs(3600),
-            };
-            if remaining.is_zero() {
-                break;
-            }
-            state = self
-                .changed
-                .wait_timeout(state, remaining)
-                .unwrap_or_else(PoisonError::into_inner)
-                .0;
-        }
-        take(&state)
+        self.watched.wait_until(timeout, ready, take)
     }
 }
 
