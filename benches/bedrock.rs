@@ -11,6 +11,9 @@
 //! The global tracer provider records every span into a sink (the baggage span processor in
 //! front, as `init()` installs it), so exporting costs nothing; content capture is off (the
 //! default outside agent mode). The caller is inside a session, as an agent would be.
+//!
+//! The `invoke_agent` group does the same for Bedrock Agent Runtime `InvokeAgent` (traces on,
+//! the stream read to its end).
 
 use std::time::Duration;
 
@@ -208,5 +211,69 @@ fn interleaved(
     );
 }
 
-criterion_group!(benches, bench_converse);
+fn agent_client(fake: &FakeBedrock, instrumented: bool) -> aws_sdk_bedrockagentruntime::Client {
+    use aws_sdk_bedrockagentruntime::config as agent;
+    let mut config = aws_sdk_bedrockagentruntime::Config::builder()
+        .behavior_version(agent::BehaviorVersion::latest())
+        .region(agent::Region::new("us-east-1"))
+        .credentials_provider(agent::Credentials::new(
+            "AKIDBENCH",
+            "bench/secret",
+            None,
+            None,
+            "bench",
+        ))
+        .endpoint_url(fake.endpoint());
+    if instrumented {
+        config = config.interceptor(BedrockInterceptor::new());
+    }
+    aws_sdk_bedrockagentruntime::Client::from_conf(config.build())
+}
+
+/// One `InvokeAgent` with traces, read to the end of its stream (6 trace events, 3 chunks).
+async fn invoke_agent(client: &aws_sdk_bedrockagentruntime::Client) {
+    let mut output = client
+        .invoke_agent()
+        .agent_id("AGENT12345")
+        .agent_alias_id("TSTALIASID")
+        .session_id("session-0001-6744c1d2a5f04b1e9c3d")
+        .input_text("Book a table for two in Lisbon tonight")
+        .enable_trace(true)
+        .send()
+        .await
+        .expect("invoke agent");
+    while let Some(event) = output.completion.recv().await.expect("event") {
+        std::hint::black_box(event);
+    }
+}
+
+/// `InvokeAgent` with and without the interceptor: the span over the stream, the frame decoding
+/// on the side (trace usage, chunk timing) and the metrics.
+fn bench_invoke_agent(c: &mut Criterion) {
+    let (tracer, meter) = install_providers();
+    let fake = FakeBedrock::start().expect("fake bedrock");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let plain = agent_client(&fake, false);
+    let instrumented = agent_client(&fake, true);
+    let session = Session::new("session-0001-6744c1d2a5f04b1e9c3d").user_type("premium");
+    let mut group = c.benchmark_group("invoke_agent");
+    group.measurement_time(Duration::from_secs(10));
+    group.sample_size(100);
+    for (label, client) in [("uninstrumented", &plain), ("instrumented", &instrumented)] {
+        runtime.block_on(session.scope(invoke_agent(client)));
+        group.bench_function(label, |b| {
+            b.iter(|| runtime.block_on(session.scope(invoke_agent(client))));
+        });
+        fake.clear();
+    }
+    group.finish();
+    drop(fake);
+    let _ = tracer.shutdown();
+    let _ = meter.shutdown();
+}
+
+criterion_group!(benches, bench_converse, bench_invoke_agent);
 criterion_main!(benches);

@@ -13,6 +13,8 @@ mod guides {
     struct Architecture;
     #[doc = include_str!("../docs/aws.md")]
     struct Aws;
+    #[doc = include_str!("../docs/aws-sdk.md")]
+    struct AwsSdk;
     #[doc = include_str!("../docs/bedrock.md")]
     struct Bedrock;
     #[doc = include_str!("../docs/configuration.md")]
@@ -21,6 +23,8 @@ mod guides {
     struct GettingStarted;
     #[doc = include_str!("../docs/instrumentation.md")]
     struct Instrumentation;
+    #[doc = include_str!("../docs/lambda.md")]
+    struct Lambda;
     #[doc = include_str!("../docs/migrating-from-adot.md")]
     struct MigratingFromAdot;
     #[doc = include_str!("../docs/performance.md")]

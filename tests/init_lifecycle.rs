@@ -59,21 +59,21 @@ fn sdk_disabled_installs_nothing_and_sends_nothing() {
 #[test]
 fn an_exporter_error_leaves_nothing_installed() {
     let _lock = common::exclusive();
-    let config = agentcore_observability::Config::builder()
-        .vars([
-            ("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9"),
-            ("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc"),
-        ])
+    // Config validation refuses such a header, but its fields are public: one edited after
+    // validation reaches the exporter, which refuses it when it is built.
+    let mut config = agentcore_observability::Config::builder()
+        .vars([("OTEL_EXPORTER_OTLP_ENDPOINT", "http://127.0.0.1:9")])
         .no_dotenv()
         .finish()
-        .expect("grpc parses");
-    let error = agentcore_observability::init_with(config).expect_err("grpc is not compiled in");
-    assert!(
-        error
-            .to_string()
-            .contains("OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf"),
-        "{error}"
-    );
+        .expect("valid config");
+    config
+        .traces
+        .otlp
+        .headers
+        .push(("bad name".to_string(), "1".to_string()));
+    let error =
+        agentcore_observability::init_with(config).expect_err("the header is not valid HTTP");
+    assert!(error.to_string().contains("bad name"), "{error}");
     // The failed init released the slot.
     agentcore_observability::init_with(quiet_config())
         .expect("init after a failed init")

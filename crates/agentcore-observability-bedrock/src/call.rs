@@ -16,6 +16,7 @@ use opentelemetry::propagation::Injector;
 use opentelemetry::trace::{SpanKind, Status, TraceContextExt, Tracer};
 use opentelemetry::{Context, Key, KeyValue, StringValue, Value as OtelValue};
 
+use crate::agent_runtime::{self, AgentRequest};
 use crate::agentcore::{self, RUNTIME_SESSION_HEADER};
 use crate::attributes as attr;
 use crate::converse;
@@ -121,9 +122,13 @@ pub(crate) struct Call {
     rpc_service: Arc<str>,
     rpc_method: Arc<str>,
     genai: Option<GenAi>,
+    /// Bedrock Agent Runtime `InvokeAgent`: a GenAI span without a model ([`agent_runtime`]).
+    invoke_agent: bool,
     /// Attributes known before the end (request parameters, endpoint), set with the end batch:
     /// one span update, and nothing for span processors to copy at start.
     pending: Vec<KeyValue>,
+    /// Per-service attributes (S3 bucket, DynamoDB tables …): what the request side learned.
+    pub(crate) services: crate::services::ServiceCall,
     span_cx: Option<Context>,
     inject: Option<Vec<(String, String)>>,
     /// `InvokeAgentRuntime`: whether the caller set `runtimeSessionId` (`None`: unknown), the
@@ -188,7 +193,9 @@ impl Call {
             rpc_service: Arc::from(""),
             rpc_method: Arc::from(""),
             genai: None,
+            invoke_agent: false,
             pending: Vec::new(),
+            services: Default::default(),
             span_cx: None,
             inject: None,
             runtime_session_given: None,
@@ -234,8 +241,9 @@ impl Call {
         let mut request_events = Vec::new();
         let genai = GenAiOp::of(self.service, operation)
             .and_then(|op| operation::model_id_from_path(path).map(|model| (op, model)));
-        let name = match genai {
-            Some((op, model)) => {
+        let agent = AgentRequest::parse(service_id, operation, path, body, self.content.captures());
+        let name = match (genai, agent) {
+            (Some((op, model)), _) => {
                 let content = self.content.captures();
                 let (family, facts, parsed) = if op.is_converse() {
                     // The Converse API speaks the Nova messages dialect (camelCase config).
@@ -294,7 +302,21 @@ impl Call {
                 });
                 name
             }
-            None => {
+            (None, Some(agent)) => {
+                agent.start_attributes(&mut attributes);
+                let (pending, events) = agent.content(&self.content);
+                self.pending = pending;
+                request_events = events;
+                self.invoke_agent = true;
+                agent.span_name()
+            }
+            (None, None) => {
+                self.services = crate::services::ServiceCall::on_request(
+                    service_id,
+                    operation,
+                    request,
+                    &mut attributes,
+                );
                 if self.service.is_agentcore() {
                     agentcore::path_attributes(path, &mut attributes);
                     if !operation::streams_blob(self.service, operation) {
@@ -538,6 +560,9 @@ impl Call {
                 StreamKind::Invoke(g.family)
             }
             Some(_) => return,
+            None if self.invoke_agent => StreamKind::InvokeAgent {
+                capture: self.content.captures(),
+            },
             None if operation::streams_blob(self.service, &self.rpc_method) => StreamKind::Blob,
             None => return,
         };
@@ -578,10 +603,11 @@ impl Call {
                 outcome.error = Some(("ResponseError".to_owned(), message));
             }
         }
-        if self.genai.is_some() && self.content.to_log_events() {
+        let genai = self.genai.is_some() || self.invoke_agent;
+        if genai && self.content.to_log_events() {
             outcome.choices = events::facts_choices(&facts);
         }
-        if self.genai.is_some() {
+        if genai {
             outcome.facts = Some(facts);
         }
         outcome.extra = self.session_attributes_after_response();
@@ -598,6 +624,9 @@ impl Call {
         if self.ended || self.span_cx.is_none() {
             return;
         }
+        let succeeded = matches!(result, Some(Ok(_)));
+        self.services
+            .on_complete(succeeded, response, &mut self.pending);
         match result {
             Some(Ok(_)) => match std::mem::replace(&mut self.stream, StreamPhase::None) {
                 StreamPhase::Open => self.stream = StreamPhase::Open,
@@ -700,7 +729,7 @@ impl Call {
             .first_chunk
             .map(|t| t.saturating_duration_since(self.started).as_secs_f64());
         let mut usage = (None, None);
-        if let (Some(_), Some(facts)) = (&self.genai, &outcome.facts) {
+        if let (true, Some(facts)) = (self.genai.is_some() || self.invoke_agent, &outcome.facts) {
             let h = self.header_usage;
             let input = facts.input_tokens.or(h.input);
             let output = facts.output_tokens.or(h.output);
@@ -793,16 +822,23 @@ impl Call {
         usage: (Option<u64>, Option<u64>),
         ttfc: Option<f64>,
     ) {
-        let Some(genai) = &self.genai else {
-            return;
-        };
         let mut attributes = Vec::with_capacity(7);
         attributes.push(KeyValue::new(attr::GEN_AI_SYSTEM, attr::AWS_BEDROCK));
-        attributes.push(kv_str(attr::GEN_AI_REQUEST_MODEL, Arc::clone(&genai.model)));
-        attributes.push(KeyValue::new(
-            attr::GEN_AI_OPERATION_NAME,
-            genai.operation_name,
-        ));
+        match &self.genai {
+            Some(genai) => {
+                attributes.push(kv_str(attr::GEN_AI_REQUEST_MODEL, Arc::clone(&genai.model)));
+                attributes.push(KeyValue::new(
+                    attr::GEN_AI_OPERATION_NAME,
+                    genai.operation_name,
+                ));
+            }
+            // InvokeAgent: no model (the agent picks it).
+            None if self.invoke_agent => attributes.push(KeyValue::new(
+                attr::GEN_AI_OPERATION_NAME,
+                agent_runtime::OPERATION_NAME,
+            )),
+            None => return,
+        }
         if let Some((host, port)) = &self.server {
             attributes.push(kv_str(attr::SERVER_ADDRESS, Arc::clone(host)));
             attributes.push(KeyValue::new(attr::SERVER_PORT, i64::from(*port)));

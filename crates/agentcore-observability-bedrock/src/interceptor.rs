@@ -22,19 +22,22 @@ use crate::telemetry::Telemetry;
 
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
 
-/// Traces every call of the AWS SDK client it is added to: one CLIENT span per call (the whole
-/// stream for streaming operations), GenAI attributes, metrics and message events for Bedrock
-/// Runtime, the ARN/ID attributes and session mapping for AgentCore, and the caller's trace
-/// context and baggage on the outgoing request.
+/// Traces every call of any `aws-sdk-*` client it is added to: one CLIENT span per call (the
+/// whole stream for streaming operations) with the caller's trace context and baggage on the
+/// outgoing request; GenAI attributes, metrics and message events for Bedrock Runtime; the
+/// ARN/ID attributes and session mapping for AgentCore; the resource attributes of S3,
+/// DynamoDB, SQS, SNS, Lambda, Kinesis, Secrets Manager, Step Functions and Bedrock
+/// (Agent / Agent Runtime) calls (bucket, table, queue, function, stream, topic … one cargo
+/// feature per family, all on by default through `aws-services`).
 ///
 /// Add it where the client is built; call sites stay as they are:
 ///
 /// ```no_run
-/// use agentcore_observability_bedrock::BedrockInterceptor;
+/// use agentcore_observability_bedrock::AwsSdkInterceptor;
 ///
 /// # async fn run(sdk_config: aws_config::SdkConfig) -> Result<(), Box<dyn std::error::Error>> {
 /// let config = aws_sdk_bedrockruntime::config::Builder::from(&sdk_config)
-///     .interceptor(BedrockInterceptor::new())
+///     .interceptor(AwsSdkInterceptor::new())
 ///     .build();
 /// let client = aws_sdk_bedrockruntime::Client::from_conf(config);
 /// let _answer = client
@@ -45,16 +48,17 @@ static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
 /// # Ok(()) }
 /// ```
 ///
-/// The same type works on any AWS SDK client (`aws-sdk-bedrockagentcore`,
-/// `aws-sdk-bedrockagentcorecontrol`, …): services it has no special knowledge of get the generic
-/// AWS SDK span (`rpc.*`, region, server, request id, retries, status, `error.type`).
+/// The same goes for `aws_sdk_s3::config::Builder`, `aws_sdk_dynamodb::config::Builder` and every
+/// other SDK client: `{service}.{operation}` spans (`S3.PutObject`, `DynamoDB.GetItem` …) with
+/// `rpc.*`, region, server, request id, retries, status, `error.type`, and the service's
+/// attributes where it has some. One interceptor value can be shared by several clients.
 ///
 /// It records through the global tracer and meter providers, bound at the first call (so a
 /// client built before `init()` still records, as long as its first call comes after), and
 /// through the content policy that `init()` installs. It never fails or alters a call: parsing
 /// problems leave attributes out, and a panic inside the instrumentation is caught.
 #[derive(Clone)]
-pub struct BedrockInterceptor {
+pub struct AwsSdkInterceptor {
     inner: Arc<Inner>,
 }
 
@@ -66,9 +70,13 @@ struct Inner {
     binding: Mutex<()>,
 }
 
-impl std::fmt::Debug for BedrockInterceptor {
+/// The same type as [`AwsSdkInterceptor`], under the name it had when it traced Bedrock and
+/// AgentCore clients only; existing code keeps compiling and behaves the same.
+pub type BedrockInterceptor = AwsSdkInterceptor;
+
+impl std::fmt::Debug for AwsSdkInterceptor {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("BedrockInterceptor")
+        f.debug_struct("AwsSdkInterceptor")
             .field("record_access_key", &self.inner.options.record_access_key)
             .field(
                 "runtime_session_from_caller",
@@ -78,13 +86,13 @@ impl std::fmt::Debug for BedrockInterceptor {
     }
 }
 
-impl Default for BedrockInterceptor {
+impl Default for AwsSdkInterceptor {
     fn default() -> Self {
         Self::new()
     }
 }
 
-impl BedrockInterceptor {
+impl AwsSdkInterceptor {
     /// An interceptor with the default options: no access key attribute, and `InvokeAgentRuntime`
     /// requests without a `runtimeSessionId` get the caller's `session.id` (when AgentCore would
     /// accept it).
@@ -96,7 +104,7 @@ impl BedrockInterceptor {
     }
 
     fn with_options(options: Options) -> Self {
-        BedrockInterceptor {
+        AwsSdkInterceptor {
             inner: Arc::new(Inner {
                 id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 options,
@@ -159,9 +167,9 @@ impl BedrockInterceptor {
     }
 }
 
-impl Intercept for BedrockInterceptor {
+impl Intercept for AwsSdkInterceptor {
     fn name(&self) -> &'static str {
-        "agentcore_observability::BedrockInterceptor"
+        "agentcore_observability::AwsSdkInterceptor"
     }
 
     fn read_before_execution(
@@ -251,6 +259,17 @@ impl Intercept for BedrockInterceptor {
         cfg: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         self.with_call(cfg, |_, call| call.on_transmit(context.request_mut()));
+        Ok(())
+    }
+
+    fn read_before_transmit(
+        &self,
+        context: &BeforeTransmitInterceptorContextRef<'_>,
+        _runtime_components: &RuntimeComponents,
+        cfg: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        // The request as sent: S3's bucket is only in the resolved endpoint.
+        self.with_call(cfg, |_, call| call.services.on_transmit(context.request()));
         Ok(())
     }
 

@@ -11,6 +11,8 @@
 //! - when the application drops the stream before any of these: `gen_ai.response.stream.cancelled`.
 //!
 //! Streamed blob bodies (`InvokeAgentRuntime`) are tapped the same way without decoding.
+//! `InvokeAgent` (Bedrock Agent Runtime) streams have no final event: their span ends at the end
+//! of the body, on an exception event, or on the drop ([`crate::agent_runtime`]).
 
 use std::pin::Pin;
 use std::sync::Arc;
@@ -23,6 +25,7 @@ use aws_smithy_types::event_stream::{HeaderValue, Message};
 use bytes::{Bytes, BytesMut};
 use http_body::{Body, Frame, SizeHint};
 
+use crate::agent_runtime::AgentStream;
 use crate::call::{self, Shared, StreamEnd};
 use crate::families::{ChunkKind, Family, StreamAccumulator};
 
@@ -35,6 +38,9 @@ pub(crate) enum StreamKind {
     Invoke(Family),
     /// A streamed blob body (no frames).
     Blob,
+    /// Bedrock Agent Runtime `InvokeAgent` events (`chunk`, `trace`, `returnControl`, …);
+    /// `capture`: keep the answer for content capture.
+    InvokeAgent { capture: bool },
 }
 
 /// Frames larger than this are not buffered for decoding (the bytes still pass through).
@@ -47,6 +53,7 @@ pub(crate) struct StreamObserver {
     decoder: MessageFrameDecoder,
     buffer: BytesMut,
     accumulator: Option<StreamAccumulator>,
+    agent: Option<AgentStream>,
     first_chunk: Option<Instant>,
     /// Decoding gave up (malformed frame): bytes still pass, nothing more is read from them.
     broken: bool,
@@ -67,7 +74,11 @@ impl StreamObserver {
         let family = match kind {
             StreamKind::Converse => Some(Family::Nova),
             StreamKind::Invoke(family) => Some(family),
-            StreamKind::Blob => None,
+            StreamKind::Blob | StreamKind::InvokeAgent { .. } => None,
+        };
+        let agent = match kind {
+            StreamKind::InvokeAgent { capture } => Some(AgentStream::new(capture)),
+            _ => None,
         };
         StreamObserver {
             call,
@@ -75,6 +86,7 @@ impl StreamObserver {
             decoder: MessageFrameDecoder::new(),
             buffer: BytesMut::new(),
             accumulator: family.map(StreamAccumulator::new),
+            agent,
             first_chunk: None,
             broken: false,
             done: false,
@@ -164,10 +176,15 @@ impl StreamObserver {
                     None => return,
                 }
             }
+            (StreamKind::InvokeAgent { .. }, _) => match self.agent.as_mut() {
+                Some(agent) => agent.push(event_type, message.payload()),
+                None => return,
+            },
             _ => return,
         };
-        if self.first_chunk.is_none() && self.accumulator.as_ref().is_some_and(|a| a.content_seen())
-        {
+        let content_seen = self.accumulator.as_ref().is_some_and(|a| a.content_seen())
+            || self.agent.as_ref().is_some_and(AgentStream::content_seen);
+        if self.first_chunk.is_none() && content_seen {
             let now = Instant::now();
             self.first_chunk = Some(now);
             call::lock(&self.call).first_chunk(now);
@@ -198,11 +215,11 @@ impl StreamObserver {
         }
         self.done = true;
         self.buffer = BytesMut::new();
-        let facts = self
-            .accumulator
-            .take()
-            .map(StreamAccumulator::finish)
-            .unwrap_or_default();
+        let facts = match (self.accumulator.take(), self.agent.take()) {
+            (Some(accumulator), _) => accumulator.finish(),
+            (None, Some(agent)) => agent.finish(),
+            (None, None) => Default::default(),
+        };
         let call = Arc::clone(&self.call);
         call::lock(&call).stream_finished(end, facts);
     }

@@ -80,12 +80,17 @@ pub(crate) fn region_from_host(host: &str) -> Option<&str> {
     looks_like_region.then_some(region)
 }
 
-/// The AWS request id of a response.
+/// The AWS request id of a response: `x-amzn-RequestId`, `x-amz-request-id`, and, as ADOT does
+/// for S3, `x-amz-id-2` as the last resort.
 pub(crate) fn request_id(headers: &Headers) -> Option<&str> {
-    ["x-amzn-requestid", "x-amz-request-id", "x-amzn-request-id"]
-        .iter()
-        .find_map(|name| headers.get(*name))
-        .filter(|v| !v.is_empty())
+    [
+        "x-amzn-requestid",
+        "x-amz-request-id",
+        "x-amzn-request-id",
+        "x-amz-id-2",
+    ]
+    .iter()
+    .find_map(|name| headers.get(*name).filter(|v| !v.is_empty()))
 }
 
 /// A non-negative integer header (Bedrock's `X-Amzn-Bedrock-*-Token-Count`).
@@ -95,14 +100,23 @@ pub(crate) fn count_header(headers: &Headers, name: &str) -> Option<u64> {
 
 /// The service error code and message of an error response, as the SDK's restJson1 / awsJson
 /// parsers find them: the `x-amzn-errortype` header, else the body's `code` / `__type`, with a
-/// trailing `:url` and a leading `namespace#` removed.
+/// trailing `:url` and a leading `namespace#` removed; for XML bodies (restXml: S3, awsQuery:
+/// SNS), the first `<Code>` and `<Message>`.
 pub(crate) fn error_code_and_message(
     headers: &Headers,
     body: Option<&[u8]>,
 ) -> (Option<String>, Option<String>) {
-    let parsed: Option<Value> = body
-        .filter(|b| !b.is_empty() && b.len() <= 64 * 1024)
-        .and_then(|b| serde_json::from_slice(b).ok());
+    let body = body.filter(|b| !b.is_empty() && b.len() <= 64 * 1024);
+    if let Some(xml) = body.filter(|b| b.trim_ascii_start().starts_with(b"<")) {
+        let code = headers
+            .get("x-amzn-errortype")
+            .map(str::to_owned)
+            .or_else(|| xml_text(xml, "Code"))
+            .map(|c| sanitize_error_code(&c).to_owned())
+            .filter(|c| !c.is_empty());
+        return (code, xml_text(xml, "Message"));
+    }
+    let parsed: Option<Value> = body.and_then(|b| serde_json::from_slice(b).ok());
     let field = |keys: &[&str]| -> Option<String> {
         let object = parsed.as_ref()?.as_object()?;
         keys.iter()
@@ -122,6 +136,65 @@ pub(crate) fn error_code_and_message(
 fn sanitize_error_code(code: &str) -> &str {
     let code = code.split(':').next().unwrap_or(code);
     code.rsplit('#').next().unwrap_or(code)
+}
+
+/// The text of the first `<tag>…</tag>` element of an XML document (no attributes on the
+/// element, no nested markup in it), with the predefined and numeric entities decoded. A scan,
+/// not a parser: enough for the flat elements AWS error and awsQuery responses carry.
+pub(crate) fn xml_text(xml: &[u8], tag: &str) -> Option<String> {
+    let xml = std::str::from_utf8(xml).ok()?;
+    let open = format!("<{tag}>");
+    let close = format!("</{tag}>");
+    let start = xml.find(&open)? + open.len();
+    let len = xml[start..].find(&close)?;
+    let text = xml[start..start + len].trim();
+    if text.contains('<') {
+        return None;
+    }
+    Some(xml_unescape(text).into_owned())
+}
+
+fn xml_unescape(s: &str) -> Cow<'_, str> {
+    if !s.contains('&') {
+        return Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len());
+    let mut rest = s;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let Some(end) = rest.find(';').filter(|&e| e <= 10) else {
+            out.push('&');
+            rest = &rest[1..];
+            continue;
+        };
+        let entity = &rest[1..end];
+        let decoded = match entity {
+            "amp" => Some('&'),
+            "lt" => Some('<'),
+            "gt" => Some('>'),
+            "quot" => Some('"'),
+            "apos" => Some('\''),
+            _ => entity
+                .strip_prefix("#x")
+                .or_else(|| entity.strip_prefix("#X"))
+                .and_then(|h| u32::from_str_radix(h, 16).ok())
+                .or_else(|| entity.strip_prefix('#').and_then(|d| d.parse().ok()))
+                .and_then(char::from_u32),
+        };
+        match decoded {
+            Some(c) => {
+                out.push(c);
+                rest = &rest[end + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    Cow::Owned(out)
 }
 
 /// Decodes `%XX` escapes (RFC 3986); invalid escapes and non-UTF-8 results are kept as given.
@@ -244,6 +317,53 @@ mod tests {
         assert_eq!(code.as_deref(), Some("ValidationException"));
         let (code, message) = error_code_and_message(&Headers::new(), None);
         assert_eq!((code, message), (None, None));
+    }
+
+    #[test]
+    fn xml_error_codes() {
+        let s3 = br#"<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>NoSuchKey</Code><Message>The specified key does not exist.</Message><Key>a &amp; b</Key><RequestId>R</RequestId></Error>"#;
+        let (code, message) = error_code_and_message(&Headers::new(), Some(s3));
+        assert_eq!(code.as_deref(), Some("NoSuchKey"));
+        assert_eq!(
+            message.as_deref(),
+            Some("The specified key does not exist.")
+        );
+        assert_eq!(xml_text(s3, "Key").as_deref(), Some("a & b"));
+        let query = b"<ErrorResponse xmlns=\"http://sns.amazonaws.com/doc/2010-03-31/\">\n  <Error>\n    <Type>Sender</Type>\n    <Code>NotFound</Code>\n    <Message>Topic does not exist</Message>\n  </Error>\n</ErrorResponse>";
+        let (code, message) = error_code_and_message(&Headers::new(), Some(query));
+        assert_eq!(code.as_deref(), Some("NotFound"));
+        assert_eq!(message.as_deref(), Some("Topic does not exist"));
+        assert_eq!(xml_text(b"<A><B>x</A>", "B"), None);
+        assert_eq!(xml_text(b"<B><C/></B>", "B"), None);
+        assert_eq!(xml_text(&[0xff, b'<'], "B"), None);
+    }
+
+    #[test]
+    fn xml_entities() {
+        assert_eq!(xml_unescape("plain"), "plain");
+        assert_eq!(
+            xml_unescape("&lt;&gt;&quot;&apos;&#65;&#x42;&amp;"),
+            "<>\"'AB&"
+        );
+        assert_eq!(
+            xml_unescape("a & b &bogus; &#xZZ; &"),
+            "a & b &bogus; &#xZZ; &"
+        );
+        assert_eq!(xml_unescape("&#1114112;"), "&#1114112;");
+    }
+
+    #[test]
+    fn request_ids() {
+        let mut headers = Headers::new();
+        headers.insert("x-amz-id-2", "extended");
+        assert_eq!(request_id(&headers), Some("extended"));
+        headers.insert("x-amz-request-id", "");
+        assert_eq!(request_id(&headers), Some("extended"));
+        headers.insert("x-amz-request-id", "4442587FB7D0A2F9");
+        assert_eq!(request_id(&headers), Some("4442587FB7D0A2F9"));
+        headers.insert("x-amzn-RequestId", "amzn");
+        assert_eq!(request_id(&headers), Some("amzn"));
     }
 
     #[test]

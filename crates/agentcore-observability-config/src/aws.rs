@@ -61,6 +61,20 @@ pub(crate) fn sigv4_target(
         .transpose()
 }
 
+/// Whether `url`'s host is a CloudWatch OTLP host (`xray.`, `logs.` or `monitoring.<region>.amazonaws.com[.cn]`),
+/// whatever its path, recognised as [`AwsEndpoint::parse`](crate::AwsEndpoint::parse) does.
+pub(crate) fn names_cloudwatch_otlp_host(url: &str) -> bool {
+    let Some(host) = url::Url::parse(url)
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_string))
+    else {
+        return false;
+    };
+    ["v1/traces", "v1/logs", "v1/metrics"]
+        .iter()
+        .any(|path| crate::AwsEndpoint::parse(&format!("https://{host}/{path}")).is_some())
+}
+
 /// Logs signed for CloudWatch Logs need the group and stream headers (the endpoint answers 400/403
 /// without them) and are always gzipped, as ADOT does.
 pub(crate) fn check_cloudwatch_logs(

@@ -72,6 +72,8 @@ pub(crate) struct Overrides {
     pub(crate) content_destination: Option<crate::ContentDestination>,
     pub(crate) content_max_bytes: Option<Option<usize>>,
     pub(crate) install_tracing_subscriber: Option<bool>,
+    pub(crate) resource_detectors: Option<Vec<crate::ResourceDetector>>,
+    pub(crate) resource_detection_timeout: Option<Duration>,
 }
 
 impl ConfigBuilder {
@@ -280,6 +282,23 @@ impl ConfigBuilder {
     /// events into OpenTelemetry (as `AGENT_OBSERVABILITY_TRACING_SUBSCRIBER`; default yes).
     pub fn install_tracing_subscriber(mut self, install: bool) -> Self {
         self.overrides.install_tracing_subscriber = Some(install);
+        self
+    }
+
+    /// The AWS resource detectors `init()` runs (as `AGENT_OBSERVABILITY_RESOURCE_DETECTORS`); an
+    /// empty list turns detection off. Default: none in agent mode, all otherwise.
+    pub fn resource_detectors(
+        mut self,
+        detectors: impl IntoIterator<Item = crate::ResourceDetector>,
+    ) -> Self {
+        self.overrides.resource_detectors = Some(detectors.into_iter().collect());
+        self
+    }
+
+    /// The longest `init()` waits for resource detection (as
+    /// `AGENT_OBSERVABILITY_RESOURCE_DETECTION_TIMEOUT`; default 500 ms, clamped to 5 s).
+    pub fn resource_detection_timeout(mut self, timeout: Duration) -> Self {
+        self.overrides.resource_detection_timeout = Some(timeout);
         self
     }
 

@@ -45,6 +45,24 @@ pub enum ConfigError {
         /// `x-aws-log-group`, `x-aws-log-stream` or both.
         missing: String,
     },
+    /// OTLP over gRPC was chosen for a signal whose endpoint speaks OTLP/HTTP only: a CloudWatch
+    /// OTLP endpoint, or any SigV4-signed endpoint (signing covers the HTTP request body).
+    #[error(
+        "{variable}={value:?} selects OTLP over gRPC for {signal}, but {reason} \
+         (endpoint {endpoint}): use http/protobuf for this signal"
+    )]
+    GrpcNotSupported {
+        /// The variable (or builder method) that chose gRPC, e.g. `OTEL_EXPORTER_OTLP_PROTOCOL`.
+        variable: String,
+        /// Its value as written.
+        value: String,
+        /// `traces`, `logs` or `metrics`.
+        signal: String,
+        /// The signal's endpoint.
+        endpoint: String,
+        /// Why gRPC cannot be used there.
+        reason: String,
+    },
     /// The `.env` file exists but cannot be read or parsed.
     #[error(".env file {path}: {message}")]
     DotEnv {

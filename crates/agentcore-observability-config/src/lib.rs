@@ -34,6 +34,7 @@
 mod aws;
 mod builder;
 mod content;
+mod detection;
 mod error;
 mod known;
 mod model;
@@ -45,6 +46,11 @@ mod resolve;
 mod source;
 
 pub use builder::ConfigBuilder;
+pub use detection::{
+    KubernetesService, LambdaEnvironment, ResourceDetection, ResourceDetector,
+    DEFAULT_IMDS_ENDPOINT, DEFAULT_IMDS_IPV6_ENDPOINT, DEFAULT_RESOURCE_DETECTION_TIMEOUT,
+    MAX_RESOURCE_DETECTION_TIMEOUT,
+};
 pub use error::{ConfigError, ConfigWarning};
 pub use model::*;
 

@@ -59,6 +59,9 @@ pub struct Config {
     pub cloudwatch: CloudWatchDestination,
     /// Static credentials from the configuration sources, if any (else aws-config's default chain).
     pub aws_credentials: Option<StaticCredentials>,
+    /// AWS resource detection at `init()`: which detectors run, how long `init()` waits for them,
+    /// and the platform variables they read (`AGENT_OBSERVABILITY_RESOURCE_DETECTORS`, …).
+    pub resource_detection: crate::ResourceDetection,
     /// How long dropping the guard may take to flush and shut every provider down (code only; default 5 s).
     pub shutdown_timeout: Duration,
     /// Harmless oddities found while reading the configuration (unknown `OTEL_*` variables, Python-only
@@ -149,7 +152,8 @@ pub struct MetricsConfig {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct OtlpSignalConfig {
-    /// The full URL requests are posted to (already including `/v1/<signal>` where the spec says so).
+    /// The full URL requests are posted to (already including `/v1/<signal>` where the spec says
+    /// so); over gRPC, the collector address (`http://localhost:4317` by default).
     pub endpoint: String,
     /// Which setting the endpoint came from.
     pub endpoint_source: EndpointSource,
@@ -304,11 +308,11 @@ pub enum EndpointSource {
     Code,
     /// The signal's own `OTEL_EXPORTER_OTLP_<SIGNAL>_ENDPOINT`, used as is.
     SignalVariable,
-    /// `OTEL_EXPORTER_OTLP_ENDPOINT` with `/v1/<signal>` appended.
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` with `/v1/<signal>` appended (as is over gRPC).
     BaseVariable,
     /// Derived from the region in agent mode (`https://xray.<region>.amazonaws.com/v1/traces`, …).
     AgentModeRegion,
-    /// The OTLP default `http://localhost:4318/v1/<signal>`.
+    /// The OTLP default `http://localhost:4318/v1/<signal>` (`http://localhost:4317` over gRPC).
     Default,
 }
 
@@ -320,7 +324,9 @@ pub enum Protocol {
     HttpProtobuf,
     /// `http/json`.
     HttpJson,
-    /// `grpc` (parsed so the error at `init()` can be precise; not exported by this build).
+    /// `grpc`: OTLP over gRPC, exported when the `grpc` cargo feature is enabled (else `init()`
+    /// fails with an error naming the feature). Never for CloudWatch OTLP endpoints or SigV4-signed
+    /// signals ([`ConfigError::GrpcNotSupported`](crate::ConfigError::GrpcNotSupported)).
     Grpc,
 }
 

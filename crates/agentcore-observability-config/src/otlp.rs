@@ -6,10 +6,13 @@
 
 use std::time::Duration;
 
+use crate::aws;
 use crate::builder::Overrides;
 use crate::parse::{self, invalid};
 use crate::source::Sources;
-use crate::{Compression, ConfigError, ConfigWarning, EndpointSource, Protocol, Region};
+use crate::{
+    Compression, ConfigError, ConfigWarning, EndpointSource, OtlpSignalConfig, Protocol, Region,
+};
 
 /// `expected` text of a header list without `=` (or with an empty key).
 pub(crate) const HEADERS_EXPECTED: &str = "comma-separated key=value pairs, e.g. \
@@ -29,6 +32,8 @@ pub(crate) const PROTOCOL_EXPECTED: &str = "http/protobuf, http/json or grpc";
 const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
 /// The OTLP/HTTP default collector address.
 const DEFAULT_BASE: &str = "http://localhost:4318";
+/// The OTLP/gRPC default collector address (used as is: gRPC has no per-signal URL path).
+const DEFAULT_GRPC_ENDPOINT: &str = "http://localhost:4317";
 /// Bare exporter timeouts below this are almost certainly seconds written for ADOT Python.
 const SUSPICIOUS_BARE_TIMEOUT_MS: u64 = 100;
 
@@ -42,6 +47,15 @@ pub(crate) enum Signal {
 
 impl Signal {
     pub(crate) const ALL: [Signal; 3] = [Signal::Traces, Signal::Logs, Signal::Metrics];
+
+    /// `traces`, `logs` or `metrics`.
+    fn name(self) -> &'static str {
+        match self {
+            Signal::Traces => "traces",
+            Signal::Logs => "logs",
+            Signal::Metrics => "metrics",
+        }
+    }
 
     fn upper(self) -> &'static str {
         match self {
@@ -114,12 +128,15 @@ fn layered<T: Clone>(
     Ok(out)
 }
 
-/// Where each signal is sent, in signal order.
+/// Where each signal is sent, in signal order. `protocols` are the signals' wire protocols: over
+/// gRPC the base `OTEL_EXPORTER_OTLP_ENDPOINT` is used as is (no `/v1/<signal>` path) and the
+/// default is `http://localhost:4317`, as the specification says.
 pub(crate) fn endpoints(
     src: &Sources,
     o: &Overrides,
     agent: bool,
     region: Option<&Region>,
+    protocols: &[Protocol; 3],
 ) -> Result<[(String, EndpointSource); 3], ConfigError> {
     let base = match &o.endpoint {
         Some(url) => Some(parse::endpoint("ConfigBuilder::endpoint", url)?),
@@ -129,6 +146,7 @@ pub(crate) fn endpoints(
             .transpose()?,
     };
     let one = |signal: Signal| -> Result<(String, EndpointSource), ConfigError> {
+        let grpc = protocols.get(signal.index()) == Some(&Protocol::Grpc);
         if let Some(url) = signal.code_endpoint(o) {
             let method = format!("ConfigBuilder::{}_endpoint", signal.upper().to_lowercase());
             return Ok((parse::endpoint(&method, url)?, EndpointSource::Code));
@@ -138,7 +156,12 @@ pub(crate) fn endpoints(
             return Ok((parse::endpoint(&var, url)?, EndpointSource::SignalVariable));
         }
         if let Some(base) = &base {
-            return Ok((with_path(base, signal.path()), EndpointSource::BaseVariable));
+            let url = if grpc {
+                base.clone()
+            } else {
+                with_path(base, signal.path())
+            };
+            return Ok((url, EndpointSource::BaseVariable));
         }
         if let (true, Some(region), Some(host)) = (agent, region, signal.agent_host()) {
             let url = format!(
@@ -149,10 +172,12 @@ pub(crate) fn endpoints(
             );
             return Ok((url, EndpointSource::AgentModeRegion));
         }
-        Ok((
-            with_path(DEFAULT_BASE, signal.path()),
-            EndpointSource::Default,
-        ))
+        let url = if grpc {
+            DEFAULT_GRPC_ENDPOINT.to_string()
+        } else {
+            with_path(DEFAULT_BASE, signal.path())
+        };
+        Ok((url, EndpointSource::Default))
     };
     Ok([
         one(Signal::Traces)?,
@@ -285,6 +310,54 @@ pub(crate) fn protocols(src: &Sources, o: &Overrides) -> Result<[Protocol; 3], C
         }
     })?;
     Ok(parsed.map(|p| p.unwrap_or(Protocol::HttpProtobuf)))
+}
+
+/// The variable (or builder method) that chose the protocol of `signal`, and its value as written.
+fn protocol_origin(src: &Sources, o: &Overrides, signal: Signal) -> (String, String) {
+    if let Some(protocol) = o.protocol {
+        return ("ConfigBuilder::protocol".to_string(), protocol.to_string());
+    }
+    let general = "OTEL_EXPORTER_OTLP_PROTOCOL".to_string();
+    for var in [signal_var(signal, "PROTOCOL"), general.clone()] {
+        if let Some(value) = src.get(&var) {
+            return (var, value.to_string());
+        }
+    }
+    // Not reached for gRPC (the default is http/protobuf); name the general variable anyway.
+    (general, Protocol::Grpc.to_string())
+}
+
+/// OTLP over gRPC only where the endpoint speaks it: the CloudWatch OTLP endpoints accept
+/// OTLP/HTTP only, and SigV4 signing covers the HTTP request body, so a signal that is signed (for
+/// any endpoint) or addressed to a CloudWatch OTLP host cannot use gRPC. Call after the signal's
+/// `sigv4` target is set.
+pub(crate) fn check_grpc(
+    src: &Sources,
+    o: &Overrides,
+    signal: Signal,
+    otlp: &OtlpSignalConfig,
+) -> Result<(), ConfigError> {
+    if otlp.protocol != Protocol::Grpc {
+        return Ok(());
+    }
+    let reason = if aws::names_cloudwatch_otlp_host(&otlp.endpoint) {
+        "the CloudWatch OTLP endpoints accept OTLP over HTTP only".to_string()
+    } else if let Some(target) = &otlp.sigv4 {
+        format!(
+            "SigV4 signing (service {}) is implemented for OTLP over HTTP only",
+            target.service
+        )
+    } else {
+        return Ok(());
+    };
+    let (variable, value) = protocol_origin(src, o, signal);
+    Err(ConfigError::GrpcNotSupported {
+        variable,
+        value,
+        signal: signal.name().to_string(),
+        endpoint: otlp.endpoint.clone(),
+        reason,
+    })
 }
 
 #[cfg(test)]

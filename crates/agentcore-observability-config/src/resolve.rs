@@ -6,7 +6,10 @@
 //! `AGENT_OBSERVABILITY_ENABLED`); resource (`OTEL_RESOURCE_ATTRIBUTES`); region; exporters
 //! (traces, logs, metrics); endpoints (base, traces, logs, metrics, then the missing-region check);
 //! headers, timeouts, compression, protocol (each general, traces, logs, metrics); sampler; batch
-//! processors (spans, logs); metric reader; propagators; span processing and GenAI switches.
+//! processors (spans, logs); metric reader; propagators; span processing and GenAI switches; AWS
+//! (per signal: SigV4 signing, then gRPC towards an HTTP-only endpoint; the CloudWatch logs
+//! destination; `awsemf`); resource detection (detectors, timeout, then the platform variables of
+//! the detectors that run).
 
 use std::time::Duration;
 
@@ -18,7 +21,7 @@ use crate::source::Sources;
 use crate::{
     aws, known, pipeline, region, CloudWatchDestination, Config, ConfigBuilder, ConfigError,
     ConfigWarning, EndpointSource, LogExporterKind, LogsConfig, MetricExporterKind, MetricsConfig,
-    OtlpSignalConfig, SpanExporterKind, TracesConfig,
+    OtlpSignalConfig, Protocol, SpanExporterKind, TracesConfig,
 };
 
 /// `expected` text of `OTEL_RESOURCE_ATTRIBUTES`.
@@ -86,7 +89,11 @@ pub(crate) fn resolve(builder: ConfigBuilder) -> Result<Config, ConfigError> {
     };
 
     // Endpoints, then the one cross-field rule: agent mode must know where traces and logs go.
-    let [traces_ep, logs_ep, metrics_ep] = otlp::endpoints(&src, &o, agent, region.as_ref())?;
+    // gRPC endpoints have no `/v1/<signal>` path; a malformed protocol is reported in its turn
+    // below, so here it only needs to be known which signals are gRPC.
+    let grpc_hint = otlp::protocols(&src, &o).unwrap_or([Protocol::HttpProtobuf; 3]);
+    let [traces_ep, logs_ep, metrics_ep] =
+        otlp::endpoints(&src, &o, agent, region.as_ref(), &grpc_hint)?;
     let unresolved = |ep: &(String, EndpointSource)| ep.1 == EndpointSource::Default;
     let traces_need_region =
         traces_exporters.contains(&SpanExporterKind::Otlp) && unresolved(&traces_ep);
@@ -218,6 +225,7 @@ pub(crate) fn resolve(builder: ConfigBuilder) -> Result<Config, ConfigError> {
                 env_service,
                 region.as_ref(),
             )?;
+            otlp::check_grpc(&src, &o, otlp::Signal::Traces, &traces_otlp)?;
         }
         if logs_exporters.contains(&LogExporterKind::Otlp) {
             logs_otlp.sigv4 = aws::sigv4_target(
@@ -226,6 +234,7 @@ pub(crate) fn resolve(builder: ConfigBuilder) -> Result<Config, ConfigError> {
                 env_service,
                 region.as_ref(),
             )?;
+            otlp::check_grpc(&src, &o, otlp::Signal::Logs, &logs_otlp)?;
             aws::check_cloudwatch_logs(&mut logs_otlp, &cloudwatch, &mut warnings)?;
         }
         if metrics_exporters.contains(&MetricExporterKind::Otlp) {
@@ -235,6 +244,7 @@ pub(crate) fn resolve(builder: ConfigBuilder) -> Result<Config, ConfigError> {
                 env_service,
                 region.as_ref(),
             )?;
+            otlp::check_grpc(&src, &o, otlp::Signal::Metrics, &metrics_otlp)?;
         }
     }
     let mut metrics_exporters = metrics_exporters;
@@ -258,6 +268,9 @@ pub(crate) fn resolve(builder: ConfigBuilder) -> Result<Config, ConfigError> {
         None
     };
     let aws_credentials = aws::static_credentials(&src, &mut warnings);
+
+    // Resource detection (the platform variables are only validated for detectors that run).
+    let resource_detection = crate::detection::resolve(&src, &o, agent, vars_given, &mut warnings)?;
 
     // One order for every run: by variable name, insertion order within a variable.
     warnings.sort_by(|a: &ConfigWarning, b: &ConfigWarning| a.variable.cmp(&b.variable));
@@ -298,6 +311,7 @@ pub(crate) fn resolve(builder: ConfigBuilder) -> Result<Config, ConfigError> {
         install_tracing_subscriber,
         cloudwatch,
         aws_credentials,
+        resource_detection,
         shutdown_timeout: o.shutdown_timeout.unwrap_or(DEFAULT_SHUTDOWN_TIMEOUT),
         warnings,
     })

@@ -5,6 +5,9 @@
 //!   the configuration says so (CloudWatch OTLP endpoints, `AWS_SIGV4_SERVICE`) every attempt is
 //!   SigV4-signed over the bytes sent, batches are split to CloudWatch's request limits, and 408 /
 //!   429 / 5xx / connection errors are retried with back-off and `Retry-After` until the deadline.
+//!   With the `grpc` feature the same factory sends signals whose protocol is `grpc` over OTLP/gRPC
+//!   (opentelemetry-proto's generated tonic clients, on the same I/O thread), retried as the
+//!   specification says for gRPC.
 //! - [`emf`]: `awsemf` metrics, CloudWatch Embedded Metric Format through `PutLogEvents`.
 //! - [`console`]: a readable span tree, log lines and metric summaries on stdout, for development.
 //!
@@ -13,6 +16,7 @@
 //! | feature | default | what it adds |
 //! |---|---|---|
 //! | `aws-credential-chain` | yes | aws-config's default credential chain for signing |
+//! | `grpc` | no | OTLP over gRPC (tonic: gzip, TLS with the system's roots, `google.rpc.RetryInfo`); without it a `grpc` protocol is [`ExporterError::GrpcNotCompiled`](otlp::ExporterError::GrpcNotCompiled) |
 
 pub mod console;
 mod credentials;

@@ -11,6 +11,10 @@ use std::sync::{Arc, Mutex, PoisonError};
 pub enum DropReason {
     /// The receiver answered with this non-success HTTP status.
     HttpStatus(u16),
+    /// The receiver answered an OTLP/gRPC export with this status code other than `OK`
+    /// (e.g. `14`, `UNAVAILABLE`, after the retries were spent). Failures to connect at all are
+    /// [`Connection`](Self::Connection).
+    GrpcStatus(i32),
     /// The export did not finish before its deadline.
     Timeout,
     /// The connection could not be made or broke.
@@ -36,6 +40,10 @@ impl fmt::Display for DropReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             DropReason::HttpStatus(code) => write!(f, "HTTP {code}"),
+            DropReason::GrpcStatus(code) => match grpc_code_name(*code) {
+                Some(name) => write!(f, "gRPC status {code} ({name})"),
+                None => write!(f, "gRPC status {code}"),
+            },
             DropReason::Timeout => f.write_str("deadline exceeded"),
             DropReason::Connection => f.write_str("connection error"),
             DropReason::InvalidRequest => f.write_str("invalid request"),
@@ -49,6 +57,33 @@ impl fmt::Display for DropReason {
     }
 }
 
+/// The name of a gRPC status code (`grpc/doc/statuscodes.md`).
+fn grpc_code_name(code: i32) -> Option<&'static str> {
+    const NAMES: [&str; 17] = [
+        "OK",
+        "CANCELLED",
+        "UNKNOWN",
+        "INVALID_ARGUMENT",
+        "DEADLINE_EXCEEDED",
+        "NOT_FOUND",
+        "ALREADY_EXISTS",
+        "PERMISSION_DENIED",
+        "RESOURCE_EXHAUSTED",
+        "FAILED_PRECONDITION",
+        "ABORTED",
+        "OUT_OF_RANGE",
+        "UNIMPLEMENTED",
+        "INTERNAL",
+        "UNAVAILABLE",
+        "DATA_LOSS",
+        "UNAUTHENTICATED",
+    ];
+    usize::try_from(code)
+        .ok()
+        .and_then(|i| NAMES.get(i))
+        .copied()
+}
+
 /// Counters for one signal. Cheap to update from the export path; read them through
 /// [`ExportStats`].
 #[derive(Debug, Default)]
@@ -56,6 +91,7 @@ pub struct SignalStats {
     exported: AtomicU64,
     requests: AtomicU64,
     failed_requests: AtomicU64,
+    skipped_headers: AtomicU64,
     dropped: Mutex<BTreeMap<DropReason, u64>>,
 }
 
@@ -84,6 +120,18 @@ impl SignalStats {
     pub fn dropped_by_reason(&self) -> Vec<(DropReason, u64)> {
         let map = self.dropped.lock().unwrap_or_else(PoisonError::into_inner);
         map.iter().map(|(reason, n)| (*reason, *n)).collect()
+    }
+
+    /// Configured headers left out of this signal's requests because they cannot be sent as they
+    /// are (over gRPC: names reserved by gRPC or HTTP/2, such as `content-type` or `grpc-*`, and
+    /// values that are not ASCII). Counted once per exporter built; each is logged at WARN.
+    pub fn skipped_headers(&self) -> u64 {
+        self.skipped_headers.load(Ordering::Relaxed)
+    }
+
+    #[cfg_attr(not(feature = "grpc"), allow(dead_code))]
+    pub(crate) fn record_skipped_headers(&self, headers: u64) {
+        self.skipped_headers.fetch_add(headers, Ordering::Relaxed);
     }
 
     pub(crate) fn record_request(&self) {
@@ -167,5 +215,19 @@ mod tests {
             vec![(DropReason::HttpStatus(503), 15), (DropReason::Timeout, 1)]
         );
         assert_eq!(stats.logs().dropped(), 0);
+    }
+
+    #[test]
+    fn grpc_status_reasons_name_the_code() {
+        assert_eq!(
+            DropReason::GrpcStatus(14).to_string(),
+            "gRPC status 14 (UNAVAILABLE)"
+        );
+        assert_eq!(
+            DropReason::GrpcStatus(8).to_string(),
+            "gRPC status 8 (RESOURCE_EXHAUSTED)"
+        );
+        assert_eq!(DropReason::GrpcStatus(99).to_string(), "gRPC status 99");
+        assert_eq!(DropReason::GrpcStatus(-1).to_string(), "gRPC status -1");
     }
 }

@@ -18,7 +18,7 @@ use tokio::sync::{mpsc, oneshot};
 use crate::credentials::NoCredentials;
 use crate::sigv4::Signer;
 
-mod retry;
+pub(crate) mod retry;
 
 /// One request to send.
 #[derive(Debug)]
@@ -98,11 +98,21 @@ pub(crate) struct Delivery {
 
 type Reply = oneshot::Sender<Delivery>;
 
+/// A unit of work for the I/O thread.
+enum Work {
+    /// An HTTP request, sent (and retried) with the thread's HTTP client.
+    Http(OutgoingRequest, Reply),
+    /// Any other future that needs the thread's runtime (OTLP/gRPC exports); it reports its
+    /// outcome through a channel of its own.
+    #[cfg(feature = "grpc")]
+    Task(std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send>>),
+}
+
 /// Handle to the I/O thread. Dropping the last handle lets the thread finish its in-flight requests
 /// (each bounded by its deadline) and exit.
 #[derive(Debug, Default)]
 pub(crate) struct Transport {
-    sender: OnceLock<Option<mpsc::UnboundedSender<(OutgoingRequest, Reply)>>>,
+    sender: OnceLock<Option<mpsc::UnboundedSender<Work>>>,
 }
 
 impl Transport {
@@ -117,15 +127,33 @@ impl Transport {
             return shut_down();
         };
         let (reply, answer) = oneshot::channel();
-        if sender.send((request, reply)).is_err() {
+        if sender.send(Work::Http(request, reply)).is_err() {
             return shut_down();
         }
         // A dropped reply (the thread died) ends the wait too, so this can never hang.
         answer.await.unwrap_or_else(|_| shut_down())
     }
+
+    /// Runs `task` on the I/O thread's runtime (started on first use) and waits for its output,
+    /// without needing any particular async runtime on the caller's side. `None` if the thread is
+    /// not running or ended before the task did (so this can never hang either).
+    #[cfg(feature = "grpc")]
+    pub(crate) async fn run<T, F>(&self, task: F) -> Option<T>
+    where
+        T: Send + 'static,
+        F: std::future::Future<Output = T> + Send + 'static,
+    {
+        let sender = self.sender.get_or_init(spawn_io_thread).as_ref()?;
+        let (reply, answer) = oneshot::channel();
+        let work = Work::Task(Box::pin(async move {
+            let _ = reply.send(task.await);
+        }));
+        sender.send(work).ok()?;
+        answer.await.ok()
+    }
 }
 
-fn spawn_io_thread() -> Option<mpsc::UnboundedSender<(OutgoingRequest, Reply)>> {
+fn spawn_io_thread() -> Option<mpsc::UnboundedSender<Work>> {
     let (sender, receiver) = mpsc::unbounded_channel();
     let spawned = std::thread::Builder::new()
         .name("agentcore-otlp-io".into())
@@ -143,7 +171,7 @@ fn spawn_io_thread() -> Option<mpsc::UnboundedSender<(OutgoingRequest, Reply)>> 
     }
 }
 
-fn run_io_thread(mut receiver: mpsc::UnboundedReceiver<(OutgoingRequest, Reply)>) {
+fn run_io_thread(mut receiver: mpsc::UnboundedReceiver<Work>) {
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -152,29 +180,45 @@ fn run_io_thread(mut receiver: mpsc::UnboundedReceiver<(OutgoingRequest, Reply)>
         Err(error) => {
             // Every queued and future request gets this error instead of hanging.
             let message = error.to_string();
-            while let Some((_, reply)) = receiver.blocking_recv() {
-                let _ = reply.send(Delivery {
-                    outcome: Err(TransportError::Client(message.clone())),
-                    attempts: 0,
-                });
+            while let Some(work) = receiver.blocking_recv() {
+                match work {
+                    Work::Http(_, reply) => {
+                        let _ = reply.send(Delivery {
+                            outcome: Err(TransportError::Client(message.clone())),
+                            attempts: 0,
+                        });
+                    }
+                    // Dropping the task drops its reply: its caller sees the thread as gone.
+                    #[cfg(feature = "grpc")]
+                    Work::Task(_) => {}
+                }
             }
             return;
         }
     };
     runtime.block_on(async move {
-        let client = build_client();
-        while let Some((request, reply)) = receiver.recv().await {
-            let client = client.clone();
-            tokio::spawn(async move {
-                let delivery = match client {
-                    Ok(client) => retry::deliver(&client, request).await,
-                    Err(message) => Delivery {
-                        outcome: Err(TransportError::Client(message)),
-                        attempts: 0,
-                    },
-                };
-                let _ = reply.send(delivery);
-            });
+        // Built on the first HTTP request: a gRPC-only setup never needs it.
+        let mut client: Option<Result<reqwest::Client, String>> = None;
+        while let Some(work) = receiver.recv().await {
+            match work {
+                Work::Http(request, reply) => {
+                    let client = client.get_or_insert_with(build_client).clone();
+                    tokio::spawn(async move {
+                        let delivery = match client {
+                            Ok(client) => retry::deliver(&client, request).await,
+                            Err(message) => Delivery {
+                                outcome: Err(TransportError::Client(message)),
+                                attempts: 0,
+                            },
+                        };
+                        let _ = reply.send(delivery);
+                    });
+                }
+                #[cfg(feature = "grpc")]
+                Work::Task(task) => {
+                    tokio::spawn(task);
+                }
+            }
         }
     });
     // Leaving `block_on` drops the runtime, which cancels whatever is still in flight; their

@@ -136,13 +136,17 @@ fn a_receiver_slower_than_the_deadline_is_a_counted_timeout() {
     let _ = provider.shutdown();
 }
 
+#[cfg(not(feature = "grpc"))]
 #[test]
-fn grpc_is_refused_with_the_setting_to_use() {
+fn grpc_is_refused_with_the_feature_and_the_setting_to_use() {
     let config = traces_config(&[("OTEL_EXPORTER_OTLP_PROTOCOL", "grpc")]);
     let error = OtlpHttp::new(ExportStats::default())
         .span_exporter(&config)
         .expect_err("no gRPC in this build");
-    assert!(error.to_string().contains("http/protobuf"), "{error}");
+    let message = error.to_string();
+    assert!(message.contains("`grpc` feature"), "{message}");
+    assert!(message.contains("`agentcore-observability`"), "{message}");
+    assert!(message.contains("http/protobuf"), "{message}");
 }
 
 /// A credentials provider that fails `failures` times, then hands out test credentials.

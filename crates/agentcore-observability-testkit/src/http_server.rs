@@ -1,6 +1,7 @@
 //! The HTTP server both fakes run: hyper HTTP/1.1 on its own thread and current-thread tokio
 //! runtime, so tests and examples can use it with or without a runtime of their own. Each fake
-//! passes its request handler; this module only accepts connections and shuts down.
+//! passes its request handler; this module only accepts connections and shuts down. The gRPC
+//! receiver brings its own server ([`ServerHandle::spawn_with`]) and reuses the thread handling.
 
 use std::error::Error;
 use std::future::Future;
@@ -48,6 +49,22 @@ impl ServerHandle {
         B::Error: Into<Box<dyn Error + Send + Sync>>,
         E: Into<Box<dyn Error + Send + Sync>>,
     {
+        Self::spawn_with(listener, name, move |listener, shutdown| {
+            accept_loop(listener, handler, shutdown)
+        })
+    }
+
+    /// Runs `serve` on a new thread named `name`, with its own current-thread runtime, given
+    /// `listener` (as a tokio listener) and a receiver that fires when the server must stop.
+    pub(crate) fn spawn_with<S, F>(
+        listener: StdTcpListener,
+        name: &str,
+        serve: S,
+    ) -> io::Result<ServerHandle>
+    where
+        S: FnOnce(TcpListener, oneshot::Receiver<()>) -> F + Send + 'static,
+        F: Future<Output = ()>,
+    {
         listener.set_nonblocking(true)?;
         let (shutdown_tx, shutdown_rx) = oneshot::channel();
         let (ready_tx, ready_rx) = mpsc::sync_channel::<io::Result<()>>(1);
@@ -74,7 +91,7 @@ impl ServerHandle {
                 match listener {
                     Ok(listener) => {
                         let _ = ready_tx.send(Ok(()));
-                        runtime.block_on(accept_loop(listener, handler, shutdown_rx));
+                        runtime.block_on(serve(listener, shutdown_rx));
                     }
                     Err(e) => {
                         let _ = ready_tx.send(Err(e));

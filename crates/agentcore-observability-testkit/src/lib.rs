@@ -3,7 +3,8 @@
 //! [`OtlpReceiver::start`] listens on a loopback port and records every OTLP/HTTP export
 //! sent to it (protobuf or JSON, optionally gzip-compressed), so tests and examples can
 //! assert on exactly what went over the wire. It can also be scripted to answer with
-//! errors, headers or delays ([`PlannedResponse`]).
+//! errors, headers or delays ([`PlannedResponse`]). With the `grpc` feature,
+//! `OtlpReceiver::start_grpc` does the same for OTLP over gRPC.
 //!
 //! [`verify_sigv4`] (or [`SigV4Check`]) recomputes the AWS SigV4 signature of a recorded
 //! request from the specification, independently of the `aws-sigv4` crate the exporter signs
@@ -18,6 +19,12 @@
 //! (InvokeAgentRuntime) for the real AWS SDK clients, with scripted faults ([`BedrockFault`]);
 //! see the [`bedrock`] module for its wire formats.
 //!
+//! [`FakeAws`] is any other AWS endpoint for real SDK clients: it records every request and answers
+//! from scripted [`AwsResponse`]s or a small in-memory S3, DynamoDB, SQS and SNS ([`aws`]).
+//!
+//! [`FakeLambdaRuntimeApi`] is the AWS Lambda Runtime API (`invocation/next`, `…/response`,
+//! `…/error`) handing out queued [`FakeInvocation`]s to a real `lambda_runtime::Runtime`.
+//!
 //! ```
 //! use std::time::Duration;
 //! use agentcore_observability_testkit::{OtlpReceiver, PlannedResponse};
@@ -31,10 +38,15 @@
 //! }
 //! ```
 
+pub mod aws;
 pub mod bedrock;
 mod cloudwatch_logs;
 mod decode;
+#[cfg(feature = "grpc")]
+mod grpc_server;
 mod http_server;
+mod lambda_runtime_api;
+mod metadata;
 mod plan;
 mod received;
 mod receiver;
@@ -47,10 +59,20 @@ mod watched;
 
 pub use opentelemetry_proto;
 
+pub use aws::{AwsProtocol, AwsRequest, AwsResponse, FakeAws};
+
+pub use bedrock::AgentScript;
 pub use bedrock::{
     BedrockCall, BedrockFault, BedrockOperation, FakeBedrock, ModelFamily, StreamException,
 };
 pub use cloudwatch_logs::ReceivedPutLogEvents;
+pub use lambda_runtime_api::{
+    FakeInvocation, FakeLambdaRuntimeApi, RuntimeApiCall, RuntimeApiCallKind,
+};
+pub use metadata::{
+    Ec2Instance, EcsTask, FakeEcsMetadata, FakeImds, FakeKubernetesApi, KubernetesCluster,
+    MetadataCall,
+};
 pub use plan::PlannedResponse;
 pub use received::{MetricDataType, ReceivedLog, ReceivedMetric, ReceivedSpan};
 pub use receiver::OtlpReceiver;

@@ -54,13 +54,49 @@ impl OtlpReceiver {
         })
     }
 
+    /// Binds `127.0.0.1` on a free port and serves OTLP over gRPC (feature `grpc`): the
+    /// `opentelemetry.proto.collector.{trace,logs,metrics}.v1` `Export` services, gzip accepted.
+    ///
+    /// Every call is recorded as a [`ReceivedRequest`] (the gRPC status answered in
+    /// [`grpc_status`](ReceivedRequest::grpc_status), the metadata in `headers`), and the
+    /// telemetry of calls answered `OK` shows up in [`spans`](Self::spans), [`logs`](Self::logs)
+    /// and [`metrics`](Self::metrics) as from the HTTP receiver; planned responses
+    /// ([`respond_with`](Self::respond_with)) answer with their
+    /// [`grpc_code`](PlannedResponse::grpc_code). Point an exporter at
+    /// [`endpoint`](Self::endpoint) with `OTEL_EXPORTER_OTLP_PROTOCOL=grpc`.
+    ///
+    /// ```
+    /// use agentcore_observability_testkit::{OtlpReceiver, PlannedResponse};
+    ///
+    /// let receiver = OtlpReceiver::start_grpc().unwrap();
+    /// assert!(receiver.endpoint().starts_with("http://127.0.0.1:"));
+    /// // UNAVAILABLE for the first call, then OK.
+    /// receiver.respond_with([PlannedResponse::grpc(14)]);
+    /// ```
+    ///
+    /// # Errors
+    /// If no loopback port can be bound or the server thread cannot start.
+    #[cfg(feature = "grpc")]
+    pub fn start_grpc() -> std::io::Result<OtlpReceiver> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        let addr = listener.local_addr()?;
+        let store = Arc::new(Store::default());
+        let server = crate::grpc_server::spawn(listener, Arc::clone(&store))?;
+        Ok(OtlpReceiver {
+            addr,
+            store,
+            server,
+        })
+    }
+
     /// The socket address the receiver listens on.
     pub fn local_addr(&self) -> SocketAddr {
         self.addr
     }
 
     /// The base URL, `http://127.0.0.1:PORT` (no trailing slash, no path): what
-    /// `OTEL_EXPORTER_OTLP_ENDPOINT` expects.
+    /// `OTEL_EXPORTER_OTLP_ENDPOINT` expects (over HTTP or, for `start_grpc`,
+    /// gRPC).
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
     }

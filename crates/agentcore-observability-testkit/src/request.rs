@@ -59,6 +59,13 @@ impl Signal {
 }
 
 /// One HTTP request as the receiver saw it, whether or not its body could be decoded.
+///
+/// For the gRPC receiver, one `Export` call: `path` is the gRPC method path (e.g.
+/// `/opentelemetry.proto.collector.trace.v1.TraceService/Export`), `headers` the request
+/// metadata (custom headers, `grpc-encoding`, `grpc-timeout`, `user-agent`, …), `body` the export
+/// request re-encoded as protobuf (tonic decompresses and decodes the message before the receiver
+/// sees it; calls tonic cannot decode are answered by tonic and not recorded), `status` 200 and
+/// [`grpc_status`](Self::grpc_status) the gRPC status answered.
 #[derive(Debug, Clone)]
 pub struct ReceivedRequest {
     /// The endpoint it was addressed to.
@@ -82,6 +89,8 @@ pub struct ReceivedRequest {
     pub remote_addr: SocketAddr,
     /// The HTTP status the receiver answered (or is about to answer, after a planned delay).
     pub status: u16,
+    /// Over gRPC, the gRPC status code answered (`0` OK, `14` UNAVAILABLE, …); `None` over HTTP.
+    pub grpc_status: Option<i32>,
 }
 
 impl ReceivedRequest {
@@ -109,10 +118,22 @@ impl ReceivedRequest {
         self.header("content-encoding")
     }
 
-    /// Whether the body was sent gzip-compressed.
+    /// Whether the body was sent gzip-compressed (`content-encoding: gzip`, or over gRPC
+    /// `grpc-encoding: gzip`; the recorded gRPC `body` is already decompressed).
     pub fn is_gzip(&self) -> bool {
-        self.content_encoding()
-            .is_some_and(|e| e.trim().eq_ignore_ascii_case("gzip"))
+        [self.content_encoding(), self.header("grpc-encoding")]
+            .into_iter()
+            .flatten()
+            .any(|e| e.trim().eq_ignore_ascii_case("gzip"))
+    }
+
+    /// Whether this was a gRPC call (`content-type: application/grpc…`).
+    pub fn is_grpc(&self) -> bool {
+        self.content_type().is_some_and(|t| {
+            t.trim()
+                .get(..16)
+                .is_some_and(|p| p.eq_ignore_ascii_case("application/grpc"))
+        })
     }
 
     /// Whether the content type is `application/json` (parameters ignored).
@@ -136,8 +157,12 @@ impl ReceivedRequest {
         decode::decompress(self.content_encoding(), &self.body).map(|b| b.into_owned())
     }
 
-    /// Whether the answer was a 2xx (so its telemetry counts as accepted).
+    /// Whether the answer was a 2xx, or over gRPC the status `OK` (so its telemetry counts as
+    /// accepted).
     pub fn is_success(&self) -> bool {
-        (200..300).contains(&self.status)
+        match self.grpc_status {
+            Some(code) => code == 0,
+            None => (200..300).contains(&self.status),
+        }
     }
 }

@@ -65,6 +65,7 @@ async fn handle(
         received_at,
         remote_addr: peer,
         status: 0,
+        grpc_status: None,
     };
 
     let collected = Limited::new(body, MAX_BODY_BYTES).collect().await;

@@ -46,20 +46,47 @@ impl Store {
     /// status is 2xx, and wakes every waiter. Returns the planned response to send.
     pub(crate) fn record(
         &self,
-        mut request: ReceivedRequest,
+        request: ReceivedRequest,
         payload: Option<Payload>,
         default_status: u16,
     ) -> Option<PlannedResponse> {
+        self.record_answered(request, payload, |request, planned| {
+            request.status = planned.map_or(default_status, |p| p.status);
+        })
+    }
+
+    /// Records one gRPC call like [`record`](Self::record): HTTP status 200, and the gRPC status
+    /// of the planned response (see [`PlannedResponse::grpc_code`]) or `OK`.
+    #[cfg(feature = "grpc")]
+    pub(crate) fn record_grpc(
+        &self,
+        request: ReceivedRequest,
+        payload: Payload,
+    ) -> Option<PlannedResponse> {
+        self.record_answered(request, Some(payload), |request, planned| {
+            request.status = 200;
+            request.grpc_status = Some(planned.map_or(0, PlannedResponse::grpc_code));
+        })
+    }
+
+    /// Takes the next planned response, lets `answer` set the request's status from it, keeps
+    /// the decoded telemetry when that is a success, and wakes every waiter.
+    fn record_answered(
+        &self,
+        mut request: ReceivedRequest,
+        payload: Option<Payload>,
+        answer: impl FnOnce(&mut ReceivedRequest, Option<&PlannedResponse>),
+    ) -> Option<PlannedResponse> {
         let mut state = self.lock();
         let planned = state.plan.pop_front();
-        request.status = planned.as_ref().map_or(default_status, |p| p.status);
+        answer(&mut request, planned.as_ref());
         if request.signal == Signal::CloudWatchLogsApi {
             let action = cloudwatch_logs::action_of(request.header("x-amz-target"));
             state
                 .cloudwatch_logs_calls
                 .push(action.unwrap_or_default().to_owned());
         }
-        if (200..300).contains(&request.status) {
+        if request.is_success() {
             match payload {
                 Some(Payload::Traces(r)) => state.spans.extend(flatten_spans(r)),
                 Some(Payload::Logs(r)) => state.logs.extend(flatten_logs(r)),

@@ -46,6 +46,7 @@ fn received(method: &str, path: &str, headers: HeaderMap, body: Vec<u8>) -> Rece
         received_at: Instant::now(),
         remote_addr: SocketAddr::from(([127, 0, 0, 1], 1)),
         status: 200,
+        grpc_status: None,
     }
 }
 

@@ -50,6 +50,7 @@ pub struct ObservabilityGuard {
     stats: ExportStats,
     shutdown_timeout: Duration,
     warnings: Vec<ConfigWarning>,
+    resource_detection: crate::ResourceDetectionReport,
 }
 
 impl ObservabilityGuard {
@@ -63,11 +64,20 @@ impl ObservabilityGuard {
             stats,
             shutdown_timeout,
             warnings: Vec::new(),
+            resource_detection: crate::ResourceDetectionReport::default(),
         }
     }
 
     pub(crate) fn with_warnings(mut self, warnings: Vec<ConfigWarning>) -> Self {
         self.warnings = warnings;
+        self
+    }
+
+    pub(crate) fn with_resource_detection(
+        mut self,
+        report: crate::ResourceDetectionReport,
+    ) -> Self {
+        self.resource_detection = report;
         self
     }
 
@@ -78,6 +88,7 @@ impl ObservabilityGuard {
             stats: ExportStats::default(),
             shutdown_timeout: Duration::ZERO,
             warnings: Vec::new(),
+            resource_detection: crate::ResourceDetectionReport::default(),
         }
     }
 
@@ -92,6 +103,14 @@ impl ObservabilityGuard {
         &self.warnings
     }
 
+    /// What AWS resource detection found and how long `init()` waited for it: the detected
+    /// platform, and per detector whether it detected its platform (with the attributes),
+    /// ruled it out, was skipped, failed or ran out of time. Empty when no detector was selected
+    /// (agent mode by default) or the SDK is disabled.
+    pub fn resource_detection(&self) -> &crate::ResourceDetectionReport {
+        &self.resource_detection
+    }
+
     /// The `tracing` bridge as a layer for your own subscriber (feature `tracing`); the same as
     /// [`tracing_layer`](crate::tracing_layer).
     #[cfg(feature = "tracing")]
@@ -100,6 +119,14 @@ impl ObservabilityGuard {
         S: tracing::Subscriber + for<'span> tracing_subscriber::registry::LookupSpan<'span>,
     {
         crate::tracing_layer()
+    }
+
+    /// A [`LambdaLayer`](crate::lambda::LambdaLayer) (feature `lambda`) tracing each invocation
+    /// with this guard's providers and flushing them before the invocation returns; the same as
+    /// `LambdaLayer::new(&guard)`.
+    #[cfg(feature = "lambda")]
+    pub fn lambda_layer(&self) -> crate::lambda::LambdaLayer {
+        crate::lambda::LambdaLayer::new(self)
     }
 
     /// What the exporters sent and dropped so far, per signal.
@@ -128,20 +155,20 @@ impl ObservabilityGuard {
     /// # Errors
     /// [`TelemetryError`] if an exporter failed or the time ran out; the agent can ignore it.
     pub fn flush(&self) -> Result<(), TelemetryError> {
-        let Some(providers) = &self.providers else {
+        let Some(flusher) = self.flusher() else {
             return Ok(());
         };
-        let (tracer, logger, meter) = (
-            providers.tracer.clone(),
-            providers.logger.clone(),
-            providers.meter.clone(),
-        );
-        run_bounded("flush", self.shutdown_timeout, move || {
-            collect(&[
-                tracer.as_ref().map(SdkTracerProvider::force_flush),
-                logger.as_ref().map(SdkLoggerProvider::force_flush),
-                meter.as_ref().map(SdkMeterProvider::force_flush),
-            ])
+        run_bounded("flush", self.shutdown_timeout, move || flusher.flush_now())
+    }
+
+    /// Handles on the installed providers that flush them from anywhere (the Lambda layer), or
+    /// `None` when the SDK is disabled.
+    pub(crate) fn flusher(&self) -> Option<Flusher> {
+        let providers = self.providers.as_ref()?;
+        Some(Flusher {
+            tracer: providers.tracer.clone(),
+            logger: providers.logger.clone(),
+            meter: providers.meter.clone(),
         })
     }
 
@@ -190,10 +217,32 @@ impl Drop for ObservabilityGuard {
     }
 }
 
+/// Clones of the installed providers (each a cheap handle on the same pipeline), to force-flush
+/// them without holding the guard. After the guard shut the providers down, flushing fails
+/// harmlessly ("already shut down").
+#[derive(Clone, Debug)]
+pub(crate) struct Flusher {
+    tracer: Option<SdkTracerProvider>,
+    logger: Option<SdkLoggerProvider>,
+    meter: Option<SdkMeterProvider>,
+}
+
+impl Flusher {
+    /// Force-flushes traces, then logs, then metrics, and waits for each (the SDK bounds each wait
+    /// by its own 5 s). Blocking: run it through [`run_bounded`], never on an async worker.
+    pub(crate) fn flush_now(&self) -> Result<(), String> {
+        collect(&[
+            self.tracer.as_ref().map(SdkTracerProvider::force_flush),
+            self.logger.as_ref().map(SdkLoggerProvider::force_flush),
+            self.meter.as_ref().map(SdkMeterProvider::force_flush),
+        ])
+    }
+}
+
 /// Runs `work` on its own thread and waits at most `timeout`: the SDK's shutdown paths wait on
 /// their processor threads, and a stuck exporter must not hold the agent's exit hostage. If the
 /// time runs out the thread is left to finish (or die with the process).
-fn run_bounded(
+pub(crate) fn run_bounded(
     operation: &'static str,
     timeout: Duration,
     work: impl FnOnce() -> Result<(), String> + Send + 'static,

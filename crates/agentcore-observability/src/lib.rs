@@ -25,6 +25,7 @@
 //!
 //! let config = Config::builder()
 //!     .service_name("travel-agent")
+//!     .resource_detectors([]) // no AWS metadata lookups in this example
 //!     .traces_exporters([SpanExporterKind::Console])
 //!     .logs_exporters([])
 //!     .metrics_exporters([])
@@ -44,7 +45,11 @@
 //! | `axum` | no | with `tower`: server span names and `http.route` from axum's `MatchedPath` |
 //! | `tracing` | yes | `init()` installs a global `tracing` subscriber bridging `tracing` spans and events into OpenTelemetry; `tracing_layer()` for your own subscriber |
 //! | `macros` | yes | [`instrument_agent`] / [`instrument_tool`]: agent and tool spans around sync and async functions |
-//! | `bedrock` | yes | [`bedrock::BedrockInterceptor`]: Bedrock Runtime and AgentCore SDK clients traced with one line at client construction |
+//! | `bedrock` | yes | [`bedrock::AwsSdkInterceptor`] (alias [`bedrock::BedrockInterceptor`]): any AWS SDK client traced with one line at client construction (`{service}.{operation}` CLIENT spans, trace context on the request), GenAI spans for Bedrock Runtime, AgentCore ARN/ID attributes |
+//! | `aws-resource-detectors` | yes | EC2 (IMDSv2), ECS (task metadata v4), EKS and Lambda resource attributes detected in `init()` outside agent mode, waiting at most 500 ms ([`ResourceDetectionReport`]; `docs/aws.md`) |
+//! | `aws-services` | yes | with `bedrock`: the per-service attributes of S3, DynamoDB, SQS, SNS, Lambda, Kinesis, Secrets Manager, Step Functions and Bedrock Agent calls (bucket, table, queue …; `docs/aws-sdk.md`) |
+//! | `lambda` | no | `lambda::LambdaLayer` for `lambda_runtime`: an invocation span (`faas.*`, cold start, the invocation's X-Ray trace) and a bounded flush of every signal before each invocation returns (`docs/lambda.md`) |
+//! | `grpc` | no | OTLP over gRPC when `OTEL_EXPORTER_OTLP_PROTOCOL` (or a signal's own) is `grpc`: tonic on the export I/O thread, default endpoint `http://localhost:4317`, gzip, headers as metadata, TLS (system roots) for `https://`, the specification's gRPC retries; without it `grpc` fails `init()` with `InitError::Exporter(ExporterError::GrpcNotCompiled)`; never for the CloudWatch endpoints (`ConfigError::GrpcNotSupported`) |
 //!
 //! # Sessions
 //!
@@ -89,9 +94,12 @@
 //!
 //! See `docs/configuration.md` for every variable, its default and its ADOT equivalent.
 
+mod detect;
 mod error;
 mod fan_out;
 mod guard;
+#[cfg(feature = "lambda")]
+pub mod lambda;
 mod pipeline;
 mod resource;
 #[cfg(feature = "tracing")]
@@ -103,6 +111,7 @@ pub use agentcore_observability_config::{
     Compression, Config, ConfigBuilder, ConfigError, ConfigWarning, LogExporterKind,
     MetricExporterKind, Propagator, Protocol, Sampler, SpanExporterKind, TemporalityPreference,
 };
+pub use agentcore_observability_config::{ResourceDetection, ResourceDetector};
 pub use agentcore_observability_exporter::{
     CredentialsSource, DropReason, ExportStats, SignalStats,
 };
@@ -110,6 +119,7 @@ pub use agentcore_observability_exporter::{
 /// `execute_tool` span around a function, current across `.await`, with an `Err` return recorded.
 #[cfg(feature = "macros")]
 pub use agentcore_observability_macros::{instrument_agent, instrument_tool};
+pub use detect::{DetectionOutcome, ResourceDetectionReport};
 pub use error::{InitError, TelemetryError};
 pub use guard::ObservabilityGuard;
 
@@ -118,12 +128,16 @@ pub use guard::ObservabilityGuard;
 /// (`spans::content`): capture, destination, size cap and redaction. See `docs/instrumentation.md`.
 pub use agentcore_observability_spans as spans;
 
-/// Amazon Bedrock Runtime and AgentCore instrumentation (feature `bedrock`): add
-/// [`BedrockInterceptor`](bedrock::BedrockInterceptor) where the AWS SDK client is built and every
-/// call gets a GenAI CLIENT span, metrics and (with content capture) message events; streams are
-/// traced to their end: `aws_sdk_bedrockruntime::config::Builder::from(&sdk_config)
-/// .interceptor(agentcore_observability::bedrock::BedrockInterceptor::new())`. See
-/// `docs/bedrock.md`.
+/// AWS SDK instrumentation (feature `bedrock`): add
+/// [`AwsSdkInterceptor`](bedrock::AwsSdkInterceptor) (also named
+/// [`BedrockInterceptor`](bedrock::BedrockInterceptor)) where any `aws-sdk-*` client is built and
+/// every call gets a CLIENT span carrying the caller's trace context to the service: Bedrock
+/// Runtime calls a GenAI span, metrics and (with content capture) message events, streams traced
+/// to their end; other services a `{service}.{operation}` span with, under feature
+/// `aws-services`, their resource attributes (S3 bucket, DynamoDB tables, SQS queue …):
+/// `aws_sdk_s3::config::Builder::from(&sdk_config)
+/// .interceptor(agentcore_observability::bedrock::AwsSdkInterceptor::new())`. See
+/// `docs/bedrock.md` and `docs/aws-sdk.md`.
 #[cfg(feature = "bedrock")]
 pub use agentcore_observability_bedrock as bedrock;
 
@@ -164,8 +178,12 @@ pub fn init() -> Result<ObservabilityGuard, InitError> {
 /// Installs telemetry as `config` describes: the global tracer and meter providers, the logger
 /// provider (held by the guard), the propagator, and the exporters.
 ///
-/// Nothing is sent and no thread waits on the network during this call; export threads start now
-/// and the HTTP client on the first export.
+/// Nothing is exported during this call; export threads start now and the HTTP client on the
+/// first export. The one network wait is AWS resource detection (feature `aws-resource-detectors`,
+/// on by default outside agent mode): it asks the platform's metadata service (ECS, EKS, EC2
+/// IMDSv2) for the resource attributes, at most `AGENT_OBSERVABILITY_RESOURCE_DETECTION_TIMEOUT`
+/// (500 ms) in all, and costs nothing where the platform is ruled out locally (see
+/// [`ObservabilityGuard::resource_detection`]).
 ///
 /// # Errors
 /// - [`InitError::AlreadyInitialized`] if a guard from an earlier call is still alive.
@@ -194,7 +212,8 @@ fn install(config: &Config) -> Result<ObservabilityGuard, InitError> {
     for warning in &config.warnings {
         tracing::warn!(target: "agentcore_observability", "configuration: {warning}");
     }
-    let resource = resource::build(config);
+    let detection = detect::detect(config);
+    let resource = resource::build(config, &detection.attributes);
     let stats = ExportStats::default();
     let otlp = agentcore_observability_exporter::otlp::OtlpHttp::with_credentials(
         stats.clone(),
@@ -244,7 +263,8 @@ fn install(config: &Config) -> Result<ObservabilityGuard, InitError> {
         stats,
         config.shutdown_timeout,
     )
-    .with_warnings(warnings))
+    .with_warnings(warnings)
+    .with_resource_detection(detection.report))
 }
 
 /// Disconnects the span helpers and the `tracing` bridge from the providers a guard is about to

@@ -10,10 +10,11 @@ pub(crate) const DISTRO_NAME: &str = "agentcore-observability";
 /// This distro's version, as `telemetry.distro.version`.
 pub(crate) const DISTRO_VERSION: &str = env!("CARGO_PKG_VERSION");
 
-/// Builds the resource from the configuration only: the SDK's own environment detectors are not
-/// used, so `OTEL_SERVICE_NAME` / `OTEL_RESOURCE_ATTRIBUTES` are read once, with our precedence
-/// (code > environment > `.env`).
-pub(crate) fn build(config: &Config) -> Resource {
+/// Builds the resource from the configuration and the `detected` AWS attributes (see
+/// [`detect`](crate::detect)): the SDK's own environment detectors are not used, so
+/// `OTEL_SERVICE_NAME` / `OTEL_RESOURCE_ATTRIBUTES` are read once, with our precedence (code >
+/// environment > `.env`). A configured attribute wins over a detected one with the same key.
+pub(crate) fn build(config: &Config, detected: &[KeyValue]) -> Resource {
     let has = |key: &str| config.resource_attributes.iter().any(|(k, _)| k == key);
     let service_name = config
         .service_name
@@ -25,6 +26,7 @@ pub(crate) fn build(config: &Config) -> Resource {
         .iter()
         .map(|(k, v)| KeyValue::new(k.clone(), v.clone()))
         .collect();
+    attributes.extend(detected.iter().filter(|kv| !has(kv.key.as_str())).cloned());
     attributes.push(KeyValue::new("service.name", service_name));
     if !has("aws.local.service") {
         // ADOT's rule: the service name, or UnknownService when none was configured.

@@ -1,9 +1,17 @@
-//! OTLP/HTTP exporters for spans, log records and metrics.
+//! OTLP exporters for spans, log records and metrics, over HTTP or (feature `grpc`) gRPC.
 //!
 //! Data is turned into OTLP messages with `opentelemetry-proto`'s transforms, written as protobuf or
 //! OTLP/JSON, optionally gzipped, and posted on the shared I/O thread (see the crate docs). These
 //! exporters take every setting from an [`OtlpSignalConfig`] and never read the environment
 //! themselves, so the configuration's precedence rules hold.
+//!
+//! When a signal's protocol is [`Protocol::Grpc`] and the `grpc` feature is enabled, the same factory returns exporters that call the OTLP
+//! `Export` services with `opentelemetry-proto`'s generated tonic clients, on the same I/O thread:
+//! one lazily connected HTTP/2 channel per endpoint (TLS with the system's roots for `https://`),
+//! the headers as metadata, `grpc-encoding: gzip` when compression is gzip, the signal's timeout as
+//! the gRPC deadline, and retries as the OTLP specification says for gRPC (`UNAVAILABLE`,
+//! `CANCELLED`, `DEADLINE_EXCEEDED`, `ABORTED`, `OUT_OF_RANGE`, `DATA_LOSS`, and
+//! `RESOURCE_EXHAUSTED` when the status carries `google.rpc.RetryInfo`, whose delay is honoured).
 //!
 //! ```no_run
 //! use agentcore_observability_config::Config;
@@ -20,13 +28,17 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+#[cfg(feature = "grpc")]
+mod grpc;
 mod sender;
 
 use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
-use agentcore_observability_config::{EmfDestination, OtlpSignalConfig, TemporalityPreference};
+use agentcore_observability_config::{
+    EmfDestination, OtlpSignalConfig, Protocol, TemporalityPreference,
+};
 use opentelemetry_proto::tonic::collector::logs::v1::ExportLogsServiceRequest;
 use opentelemetry_proto::tonic::collector::metrics::v1::ExportMetricsServiceRequest;
 use opentelemetry_proto::tonic::collector::trace::v1::ExportTraceServiceRequest;
@@ -47,7 +59,7 @@ use crate::sigv4::Signer;
 use crate::split;
 use crate::transport::Transport;
 use crate::{DropReason, ExportStats};
-use sender::{HttpSender, Signal};
+use sender::{HttpSender, Sender, Signal};
 
 /// An OTLP exporter could not be built from its configuration.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -59,23 +71,47 @@ pub enum ExporterError {
         /// The header name as configured.
         name: String,
     },
-    /// `grpc` was requested but this build exports over HTTP only.
+    /// `grpc` was requested but this build was compiled without the `grpc` feature.
     #[error(
-        "OTLP over gRPC was requested for {signal}, but this build exports over HTTP only: \
-         set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf"
+        "OTLP over gRPC was requested for {signal}, but this build was compiled without gRPC \
+         support: enable the `grpc` feature of `agentcore-observability` (or of \
+         `agentcore-observability-exporter`), or set OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf"
     )]
     GrpcNotCompiled {
         /// `traces`, `logs` or `metrics`.
         signal: &'static str,
     },
+    /// `grpc` was requested for a signal that is SigV4-signed; signing is implemented for
+    /// OTLP/HTTP only (the configuration refuses this combination too).
+    #[error(
+        "OTLP over gRPC was requested for {signal}, which is SigV4-signed; signing is implemented \
+         for OTLP over HTTP only: use http/protobuf for this signal"
+    )]
+    GrpcSigV4 {
+        /// `traces`, `logs` or `metrics`.
+        signal: &'static str,
+    },
+    /// The endpoint cannot be used as a gRPC target.
+    #[error("endpoint {endpoint:?} cannot be used for OTLP over gRPC: {reason}")]
+    InvalidEndpoint {
+        /// The endpoint as configured.
+        endpoint: String,
+        /// What is wrong with it.
+        reason: String,
+    },
 }
 
 /// Builds the OTLP exporters of one `init()`: they share one I/O thread and one set of counters.
+///
+/// Despite its name it also builds OTLP/gRPC exporters, for signals whose protocol is `grpc`, when
+/// the `grpc` feature is enabled; their channels are shared per endpoint.
 #[derive(Debug, Clone)]
 pub struct OtlpHttp {
     transport: Arc<Transport>,
     credentials: Arc<CredentialsCache>,
     stats: ExportStats,
+    #[cfg(feature = "grpc")]
+    channels: Arc<grpc::Channels>,
 }
 
 impl OtlpHttp {
@@ -91,13 +127,16 @@ impl OtlpHttp {
             transport: Arc::new(Transport::default()),
             credentials: Arc::new(CredentialsCache::new(source)),
             stats,
+            #[cfg(feature = "grpc")]
+            channels: Arc::default(),
         }
     }
 
-    /// A span exporter for `config`.
+    /// A span exporter for `config`, over HTTP or gRPC as its protocol says.
     ///
     /// # Errors
-    /// [`ExporterError`] if a header is not valid HTTP or the protocol is gRPC.
+    /// [`ExporterError`] if a header is not valid HTTP, or the protocol is gRPC and this build has
+    /// no `grpc` feature (or the endpoint is not a valid gRPC target, or the signal is signed).
     pub fn span_exporter(
         &self,
         config: &OtlpSignalConfig,
@@ -108,10 +147,10 @@ impl OtlpHttp {
         })
     }
 
-    /// A log record exporter for `config`.
+    /// A log record exporter for `config`, over HTTP or gRPC as its protocol says.
     ///
     /// # Errors
-    /// [`ExporterError`] if a header is not valid HTTP or the protocol is gRPC.
+    /// As [`span_exporter`](Self::span_exporter).
     pub fn log_exporter(
         &self,
         config: &OtlpSignalConfig,
@@ -122,10 +161,11 @@ impl OtlpHttp {
         })
     }
 
-    /// A metric exporter for `config` with the given temporality preference.
+    /// A metric exporter for `config` with the given temporality preference, over HTTP or gRPC as
+    /// its protocol says.
     ///
     /// # Errors
-    /// [`ExporterError`] if a header is not valid HTTP or the protocol is gRPC.
+    /// As [`span_exporter`](Self::span_exporter).
     pub fn metric_exporter(
         &self,
         config: &OtlpSignalConfig,
@@ -164,11 +204,22 @@ impl OtlpHttp {
         )
     }
 
-    fn sender(
-        &self,
-        signal: Signal,
-        config: &OtlpSignalConfig,
-    ) -> Result<HttpSender, ExporterError> {
+    fn sender(&self, signal: Signal, config: &OtlpSignalConfig) -> Result<Sender, ExporterError> {
+        if config.protocol == Protocol::Grpc {
+            #[cfg(feature = "grpc")]
+            return grpc::GrpcSender::new(
+                signal,
+                config,
+                self.transport.clone(),
+                &self.channels,
+                self.stats.clone(),
+            )
+            .map(Sender::Grpc);
+            #[cfg(not(feature = "grpc"))]
+            return Err(ExporterError::GrpcNotCompiled {
+                signal: signal.name(),
+            });
+        }
         HttpSender::new(
             signal,
             config,
@@ -176,12 +227,13 @@ impl OtlpHttp {
             &self.credentials,
             self.stats.clone(),
         )
+        .map(Sender::Http)
     }
 }
 
-/// Exports spans over OTLP/HTTP. Build it with [`OtlpHttp::span_exporter`].
+/// Exports spans over OTLP/HTTP or OTLP/gRPC. Build it with [`OtlpHttp::span_exporter`].
 pub struct OtlpSpanExporter {
-    sender: HttpSender,
+    sender: Sender,
     resource: ResourceAttributesWithSchema,
 }
 
@@ -200,7 +252,7 @@ impl SpanExporter for OtlpSpanExporter {
             resource_spans: group_spans_by_resource_and_scope(batch, &self.resource),
         };
         if !self.sender.applies_aws_limits() {
-            return self.sender.export(&request, items).await;
+            return self.sender.export(request, items).await;
         }
         let split = split::split_traces(request);
         self.sender
@@ -218,9 +270,9 @@ impl SpanExporter for OtlpSpanExporter {
     }
 }
 
-/// Exports log records over OTLP/HTTP. Build it with [`OtlpHttp::log_exporter`].
+/// Exports log records over OTLP/HTTP or OTLP/gRPC. Build it with [`OtlpHttp::log_exporter`].
 pub struct OtlpLogExporter {
-    sender: HttpSender,
+    sender: Sender,
     resource: ResourceAttributesWithSchema,
 }
 
@@ -239,7 +291,7 @@ impl LogExporter for OtlpLogExporter {
             resource_logs: group_logs_by_resource_and_scope(&batch, &self.resource),
         };
         if !self.sender.applies_aws_limits() {
-            return self.sender.export(&request, items).await;
+            return self.sender.export(request, items).await;
         }
         let split = split::split_logs(request, SystemTime::now());
         self.sender
@@ -259,9 +311,9 @@ impl LogExporter for OtlpLogExporter {
     }
 }
 
-/// Exports metrics over OTLP/HTTP. Build it with [`OtlpHttp::metric_exporter`].
+/// Exports metrics over OTLP/HTTP or OTLP/gRPC. Build it with [`OtlpHttp::metric_exporter`].
 pub struct OtlpMetricExporter {
-    sender: HttpSender,
+    sender: Sender,
     temporality: Temporality,
 }
 
@@ -278,7 +330,7 @@ impl PushMetricExporter for OtlpMetricExporter {
     async fn export(&self, metrics: &ResourceMetrics) -> OTelSdkResult {
         let request = ExportMetricsServiceRequest::from(metrics);
         let points = count_data_points(&request);
-        self.sender.export(&request, points).await
+        self.sender.export(request, points).await
     }
 
     fn force_flush(&self) -> OTelSdkResult {
@@ -297,13 +349,13 @@ impl PushMetricExporter for OtlpMetricExporter {
 
 /// Sends the parts of a split batch one after the other; the result is the first failure, if any
 /// (every part is still attempted, and each failure is counted by the sender).
-async fn send_all<M: sender::OtlpMessage>(
-    sender: &HttpSender,
+async fn send_all<M: sender::ExportRequest>(
+    sender: &Sender,
     parts: Vec<(M, u64)>,
 ) -> OTelSdkResult {
     let mut result = Ok(());
     for (request, items) in parts {
-        let outcome = sender.export(&request, items).await;
+        let outcome = sender.export(request, items).await;
         if result.is_ok() {
             result = outcome;
         }

@@ -1,4 +1,8 @@
 //! Encodes one OTLP export request, compresses it, sends it and accounts for the outcome.
+//!
+//! [`Sender`] is what an exporter holds: OTLP/HTTP ([`HttpSender`]) or, with the `grpc` feature,
+//! OTLP/gRPC ([`GrpcSender`](super::grpc::GrpcSender)). Both count and log through one
+//! [`Accounting`].
 
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -27,7 +31,7 @@ pub(crate) enum Signal {
 }
 
 impl Signal {
-    fn name(self) -> &'static str {
+    pub(crate) fn name(self) -> &'static str {
         match self {
             Signal::Traces => "traces",
             Signal::Logs => "logs",
@@ -48,18 +52,167 @@ impl Signal {
 pub(crate) trait OtlpMessage: prost::Message + serde::Serialize {}
 impl<T: prost::Message + serde::Serialize> OtlpMessage for T {}
 
+/// An `Export*ServiceRequest` that every sender can send: over HTTP as protobuf or JSON, and
+/// (with the `grpc` feature) with its service's generated gRPC client.
+#[cfg(feature = "grpc")]
+pub(crate) trait ExportRequest: OtlpMessage + super::grpc::GrpcExport {}
+#[cfg(feature = "grpc")]
+impl<T: OtlpMessage + super::grpc::GrpcExport> ExportRequest for T {}
+/// An `Export*ServiceRequest` that every sender can send: over HTTP as protobuf or JSON.
+#[cfg(not(feature = "grpc"))]
+pub(crate) trait ExportRequest: OtlpMessage {}
+#[cfg(not(feature = "grpc"))]
+impl<T: OtlpMessage> ExportRequest for T {}
+
+/// The sender behind one exporter, chosen by the signal's protocol.
+#[derive(Debug)]
+pub(crate) enum Sender {
+    /// `http/protobuf` or `http/json`.
+    Http(HttpSender),
+    /// `grpc`.
+    #[cfg(feature = "grpc")]
+    Grpc(super::grpc::GrpcSender),
+}
+
+impl Sender {
+    fn accounting(&self) -> &Accounting {
+        match self {
+            Sender::Http(sender) => &sender.account,
+            #[cfg(feature = "grpc")]
+            Sender::Grpc(sender) => sender.accounting(),
+        }
+    }
+
+    pub(crate) fn url(&self) -> &str {
+        self.accounting().url()
+    }
+
+    /// Whether requests go to AWS (they are signed), so CloudWatch's request limits apply.
+    pub(crate) fn applies_aws_limits(&self) -> bool {
+        match self {
+            Sender::Http(sender) => sender.applies_aws_limits(),
+            // gRPC is never signed (the configuration refuses it).
+            #[cfg(feature = "grpc")]
+            Sender::Grpc(_) => false,
+        }
+    }
+
+    pub(crate) fn shut_down(&self) {
+        match self {
+            Sender::Http(sender) => sender.shut_down(),
+            #[cfg(feature = "grpc")]
+            Sender::Grpc(sender) => sender.shut_down(),
+        }
+    }
+
+    /// Counts items left out before sending (see `split`), logging each cause once.
+    pub(crate) fn drop_unsendable(&self, reason: DropReason, items: u64) {
+        if items > 0 {
+            self.accounting()
+                .drop_items(reason, items, false, "left out before sending");
+        }
+    }
+
+    /// Sends `message`, which carries `items` spans / records / points; see
+    /// [`HttpSender::export`].
+    pub(crate) async fn export<M: ExportRequest>(&self, message: M, items: u64) -> OTelSdkResult {
+        match self {
+            Sender::Http(sender) => sender.export(&message, items).await,
+            #[cfg(feature = "grpc")]
+            Sender::Grpc(sender) => sender.export(message, items).await,
+        }
+    }
+}
+
+/// Counts and logs what became of one signal's items, for either protocol.
+#[derive(Debug)]
+pub(crate) struct Accounting {
+    signal: Signal,
+    url: String,
+    stats: ExportStats,
+}
+
+impl Accounting {
+    pub(crate) fn new(signal: Signal, url: String, stats: ExportStats) -> Self {
+        Self { signal, url, stats }
+    }
+
+    pub(crate) fn signal(&self) -> Signal {
+        self.signal
+    }
+
+    pub(crate) fn url(&self) -> &str {
+        &self.url
+    }
+
+    pub(crate) fn counters(&self) -> &SignalStats {
+        match self.signal {
+            Signal::Traces => self.stats.traces(),
+            Signal::Logs => self.stats.logs(),
+            Signal::Metrics => self.stats.metrics(),
+        }
+    }
+
+    /// Counts the requests (attempts) one export took.
+    pub(crate) fn record_requests(&self, attempts: u32) {
+        for _ in 0..attempts {
+            self.counters().record_request();
+        }
+    }
+
+    /// Counts an accepted export of `items`, of which the receiver rejected `rejected` (OTLP
+    /// partial success; `detail` is its error message, if any).
+    pub(crate) fn accepted(&self, items: u64, rejected: u64, detail: &str) {
+        let rejected = rejected.min(items);
+        if rejected > 0 {
+            self.drop_items(DropReason::RejectedByReceiver, rejected, false, detail);
+        }
+        self.counters().record_exported(items - rejected);
+    }
+
+    /// Counts dropped items; the first drop of each cause is logged at WARN, later ones at DEBUG,
+    /// so a dead collector yields one warning, not one per batch.
+    pub(crate) fn drop_items(
+        &self,
+        reason: DropReason,
+        items: u64,
+        failed_request: bool,
+        detail: &str,
+    ) {
+        let first = self
+            .counters()
+            .record_dropped(reason, items, failed_request);
+        if first {
+            tracing::warn!(
+                target: "agentcore_observability",
+                signal = self.signal.name(),
+                endpoint = %self.url,
+                %reason,
+                detail,
+                "dropped {items} {} ({reason}); further drops for this cause are counted, not logged",
+                self.signal.item(),
+            );
+        } else {
+            tracing::debug!(
+                target: "agentcore_observability",
+                signal = self.signal.name(),
+                %reason,
+                "dropped {items} {}", self.signal.item()
+            );
+        }
+    }
+}
+
 /// Everything needed to post one signal's batches to one endpoint.
 #[derive(Debug)]
 pub(crate) struct HttpSender {
-    signal: Signal,
-    url: String,
+    account: Accounting,
     headers: HeaderMap,
     protocol: Protocol,
     compression: Compression,
     timeout: std::time::Duration,
     transport: Arc<Transport>,
     signer: Option<Arc<Signer>>,
-    stats: ExportStats,
     shut_down: AtomicBool,
 }
 
@@ -71,11 +224,6 @@ impl HttpSender {
         credentials: &Arc<CredentialsCache>,
         stats: ExportStats,
     ) -> Result<Self, ExporterError> {
-        if config.protocol == Protocol::Grpc {
-            return Err(ExporterError::GrpcNotCompiled {
-                signal: signal.name(),
-            });
-        }
         let mut headers = header_map(&config.headers)
             .map_err(|(name, _)| ExporterError::InvalidHeader { name })?;
         let content_type = match config.protocol {
@@ -87,8 +235,7 @@ impl HttpSender {
             headers.insert(CONTENT_ENCODING, HeaderValue::from_static("gzip"));
         }
         Ok(Self {
-            signal,
-            url: config.endpoint.clone(),
+            account: Accounting::new(signal, config.endpoint.clone(), stats),
             headers,
             protocol: config.protocol,
             compression: config.compression,
@@ -98,13 +245,8 @@ impl HttpSender {
                 .sigv4
                 .as_ref()
                 .map(|t| Arc::new(Signer::new(&t.service, &t.region, credentials.clone()))),
-            stats,
             shut_down: AtomicBool::new(false),
         })
-    }
-
-    pub(crate) fn url(&self) -> &str {
-        &self.url
     }
 
     /// Whether requests go to AWS (they are signed), so CloudWatch's request limits apply.
@@ -112,12 +254,9 @@ impl HttpSender {
         self.signer.is_some()
     }
 
-    fn counters(&self) -> &SignalStats {
-        match self.signal {
-            Signal::Traces => self.stats.traces(),
-            Signal::Logs => self.stats.logs(),
-            Signal::Metrics => self.stats.metrics(),
-        }
+    fn drop_items(&self, reason: DropReason, items: u64, failed_request: bool, detail: &str) {
+        self.account
+            .drop_items(reason, items, failed_request, detail);
     }
 
     pub(crate) fn shut_down(&self) {
@@ -144,7 +283,7 @@ impl HttpSender {
             }
         };
         let request = OutgoingRequest {
-            url: self.url.clone(),
+            url: self.account.url().to_string(),
             headers: self.headers.clone(),
             body,
             deadline: Instant::now() + self.timeout,
@@ -152,10 +291,8 @@ impl HttpSender {
             retry: true,
         };
         let delivery = self.transport.deliver(request).await;
-        for _ in 0..delivery.attempts {
-            self.counters().record_request();
-        }
-        self.account(delivery.outcome, items)
+        self.account.record_requests(delivery.attempts);
+        self.account_for(delivery.outcome, items)
     }
 
     fn encode<M: OtlpMessage>(&self, message: &M) -> Result<Bytes, String> {
@@ -169,19 +306,15 @@ impl HttpSender {
         }
     }
 
-    fn account(
+    fn account_for(
         &self,
         outcome: Result<IncomingResponse, TransportError>,
         items: u64,
     ) -> OTelSdkResult {
         match outcome {
             Ok(response) if (200..300).contains(&response.status) => {
-                let rejected = rejected_items(self.signal, self.protocol, &response.body);
-                let rejected = rejected.min(items);
-                if rejected > 0 {
-                    self.drop_items(DropReason::RejectedByReceiver, rejected, false, "");
-                }
-                self.counters().record_exported(items - rejected);
+                let rejected = rejected_items(self.account.signal(), self.protocol, &response.body);
+                self.account.accepted(items, rejected, "");
                 Ok(())
             }
             Ok(response) => {
@@ -197,8 +330,8 @@ impl HttpSender {
                 );
                 Err(OTelSdkError::InternalFailure(format!(
                     "{} export to {} answered HTTP {}",
-                    self.signal.name(),
-                    self.url,
+                    self.account.signal().name(),
+                    self.account.url(),
                     response.status
                 )))
             }
@@ -206,39 +339,6 @@ impl HttpSender {
                 self.drop_items(error.drop_reason(), items, true, &error.to_string());
                 Err(error.into_sdk_error(self.timeout))
             }
-        }
-    }
-
-    /// Counts items left out before sending (see `split`), logging each cause once.
-    pub(crate) fn drop_unsendable(&self, reason: DropReason, items: u64) {
-        if items > 0 {
-            self.drop_items(reason, items, false, "left out before sending");
-        }
-    }
-
-    /// Counts dropped items; the first drop of each cause is logged at WARN, later ones at DEBUG,
-    /// so a dead collector yields one warning, not one per batch.
-    fn drop_items(&self, reason: DropReason, items: u64, failed_request: bool, detail: &str) {
-        let first = self
-            .counters()
-            .record_dropped(reason, items, failed_request);
-        if first {
-            tracing::warn!(
-                target: "agentcore_observability",
-                signal = self.signal.name(),
-                endpoint = %self.url,
-                %reason,
-                detail,
-                "dropped {items} {} ({reason}); further drops for this cause are counted, not logged",
-                self.signal.item(),
-            );
-        } else {
-            tracing::debug!(
-                target: "agentcore_observability",
-                signal = self.signal.name(),
-                %reason,
-                "dropped {items} {}", self.signal.item()
-            );
         }
     }
 }

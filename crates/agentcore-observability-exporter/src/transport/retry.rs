@@ -1,5 +1,7 @@
 //! The attempt loop: sign, send, and on a retryable answer wait (exponential back-off with jitter,
-//! or the receiver's `Retry-After`) and try again, never past the request's deadline.
+//! or the receiver's `Retry-After`) and try again, never past the request's deadline. The loop
+//! ([`with_retries`]) and the back-off ([`backoff`]) are shared with OTLP/gRPC, which classifies
+//! gRPC status codes instead of HTTP answers.
 //!
 //! The same rules hold for every signal (ADOT retries 429 and honours `Retry-After` on logs only):
 //! 408, 429, 5xx, connection failures and missing credentials are retried; other 4xx are final.
@@ -14,28 +16,54 @@ use crate::sigv4::SignError;
 
 /// The first back-off; each retry doubles it (1 s, 2 s, 4 s, … like ADOT), ±20 % jitter.
 const INITIAL_BACKOFF: Duration = Duration::from_secs(1);
-/// No single wait is longer than this, whatever `Retry-After` asks.
-const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// No single wait is longer than this, whatever `Retry-After` (or gRPC's `RetryInfo`) asks.
+pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Runs the attempts of one request on the I/O thread.
 pub(crate) async fn deliver(client: &reqwest::Client, request: OutgoingRequest) -> Delivery {
+    let (outcome, attempts) = with_retries(
+        request.deadline,
+        || attempt(client, &request),
+        |outcome, attempts| match request.retry {
+            true => retry_wait(outcome, attempts),
+            false => None,
+        },
+    )
+    .await;
+    Delivery { outcome, attempts }
+}
+
+/// The attempt loop of every protocol: runs `attempt` until `wait` (given the outcome and the
+/// number of attempts so far) says the outcome is final, or until the next wait would end past
+/// `deadline`. Returns the last outcome and how many attempts were made.
+pub(crate) async fn with_retries<T, F, Fut>(
+    deadline: Instant,
+    mut attempt: F,
+    wait: impl Fn(&T, u32) -> Option<Duration>,
+) -> (T, u32)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = T>,
+{
     let mut attempts = 0;
     loop {
         attempts += 1;
-        let outcome = attempt(client, &request).await;
-        let wait = match (&outcome, request.retry) {
-            (_, false) => None,
-            (outcome, true) => retry_wait(outcome, attempts),
-        };
-        let Some(wait) = wait else {
-            return Delivery { outcome, attempts };
+        let outcome = attempt().await;
+        let Some(wait) = wait(&outcome, attempts) else {
+            return (outcome, attempts);
         };
         // Waiting past the deadline only delays the same failure: give up now.
-        if Instant::now() + wait >= request.deadline {
-            return Delivery { outcome, attempts };
+        if Instant::now() + wait >= deadline {
+            return (outcome, attempts);
         }
         tokio::time::sleep(wait).await;
     }
+}
+
+/// The wait before attempt `attempts + 1` when the receiver named none: 1 s·2ⁿ⁻¹ (at most 32 s
+/// before capping), ±20 % jitter, never over [`MAX_BACKOFF`].
+pub(crate) fn backoff(attempts: u32) -> Duration {
+    jittered(INITIAL_BACKOFF.saturating_mul(1 << attempts.saturating_sub(1).min(5)))
 }
 
 async fn attempt(
@@ -72,15 +100,16 @@ fn retry_wait(
     outcome: &Result<IncomingResponse, TransportError>,
     attempts: u32,
 ) -> Option<Duration> {
-    let backoff = || jittered(INITIAL_BACKOFF.saturating_mul(1 << (attempts - 1).min(5)));
     match outcome {
         Ok(response) if retryable_status(response.status) || throttled(response) => Some(
             retry_after(&response.headers, SystemTime::now())
                 .map(|d| d.min(MAX_BACKOFF))
-                .unwrap_or_else(backoff),
+                .unwrap_or_else(|| backoff(attempts)),
         ),
         Ok(_) => None,
-        Err(TransportError::Connection(_) | TransportError::NoCredentials(_)) => Some(backoff()),
+        Err(TransportError::Connection(_) | TransportError::NoCredentials(_)) => {
+            Some(backoff(attempts))
+        }
         Err(_) => None,
     }
 }

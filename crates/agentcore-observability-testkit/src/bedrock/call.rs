@@ -24,6 +24,9 @@ pub enum BedrockOperation {
     InvokeModelWithResponseStream,
     /// `POST /runtimes/{agentRuntimeArn}/invocations` (AgentCore data plane).
     InvokeAgentRuntime,
+    /// `POST /agents/{agentId}/agentAliases/{agentAliasId}/sessions/{sessionId}/text` (Bedrock
+    /// Agent Runtime).
+    InvokeAgent,
     /// Anything else (answered `404 UnknownOperationException`).
     Unknown,
 }
@@ -37,6 +40,7 @@ impl BedrockOperation {
             BedrockOperation::InvokeModel => "InvokeModel",
             BedrockOperation::InvokeModelWithResponseStream => "InvokeModelWithResponseStream",
             BedrockOperation::InvokeAgentRuntime => "InvokeAgentRuntime",
+            BedrockOperation::InvokeAgent => "InvokeAgent",
             BedrockOperation::Unknown => "Unknown",
         }
     }
@@ -45,7 +49,9 @@ impl BedrockOperation {
     pub fn is_streaming(self) -> bool {
         matches!(
             self,
-            BedrockOperation::ConverseStream | BedrockOperation::InvokeModelWithResponseStream
+            BedrockOperation::ConverseStream
+                | BedrockOperation::InvokeModelWithResponseStream
+                | BedrockOperation::InvokeAgent
         )
     }
 }
@@ -128,6 +134,29 @@ impl BedrockCall {
     /// InvokeAgentRuntime: the `X-Amzn-Bedrock-AgentCore-Runtime-Session-Id` request header.
     pub fn runtime_session_id(&self) -> Option<&str> {
         self.header("x-amzn-bedrock-agentcore-runtime-session-id")
+    }
+
+    /// InvokeAgent: the `agentId` from the path, percent-decoded.
+    pub fn agent_id(&self) -> Option<String> {
+        self.agent_path_segment(1)
+    }
+
+    /// InvokeAgent: the `agentAliasId` from the path, percent-decoded.
+    pub fn agent_alias_id(&self) -> Option<String> {
+        self.agent_path_segment(3)
+    }
+
+    /// InvokeAgent: the `sessionId` from the path, percent-decoded.
+    pub fn agent_session_id(&self) -> Option<String> {
+        self.agent_path_segment(5)
+    }
+
+    fn agent_path_segment(&self, index: usize) -> Option<String> {
+        if self.operation != BedrockOperation::InvokeAgent {
+            return None;
+        }
+        let segment = self.path.trim_start_matches('/').split('/').nth(index)?;
+        Some(percent_decode(segment))
     }
 
     /// The value of query parameter `name`, percent-decoded.

@@ -11,9 +11,9 @@ use crate::plan::PlannedResponse;
 /// [`FakeBedrock::fail_next`](crate::FakeBedrock::fail_next).
 ///
 /// Faults are consumed one per call to a known operation (Converse, ConverseStream,
-/// InvokeModel, InvokeModelWithResponseStream, InvokeAgentRuntime), in queue order; requests to
-/// unknown paths do not consume them. Error answers look like the real service's: the status
-/// code, an `x-amzn-ErrorType: <Code>:http://internal.amazon.com/coral/com.amazon.bedrock/`
+/// InvokeModel, InvokeModelWithResponseStream, InvokeAgentRuntime, InvokeAgent), in queue order;
+/// requests to unknown paths do not consume them. Error answers look like the real service's:
+/// the status code, an `x-amzn-ErrorType: <Code>:http://internal.amazon.com/coral/com.amazon.bedrock/`
 /// header, an `x-amzn-RequestId` and a `{"message": …}` JSON body, so the SDK surfaces them as
 /// its typed errors.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -78,6 +78,9 @@ pub enum StreamException {
     /// `modelTimeoutException` (SDK: `ModelTimeoutException` for InvokeModelWithResponseStream;
     /// ConverseStream has no such member and reports an unhandled error).
     ModelTimeout,
+    /// `dependencyFailedException` (Bedrock Agent Runtime `InvokeAgent`: SDK
+    /// `DependencyFailedException`, e.g. a failing action-group Lambda).
+    DependencyFailed,
 }
 
 impl StreamException {
@@ -90,6 +93,7 @@ impl StreamException {
             StreamException::ServiceUnavailable => "serviceUnavailableException",
             StreamException::Validation => "validationException",
             StreamException::ModelTimeout => "modelTimeoutException",
+            StreamException::DependencyFailed => "dependencyFailedException",
         }
     }
 
@@ -103,6 +107,7 @@ impl StreamException {
             StreamException::ServiceUnavailable => (503, "ServiceUnavailableException"),
             StreamException::Validation => (400, "ValidationException"),
             StreamException::ModelTimeout => (408, "ModelTimeoutException"),
+            StreamException::DependencyFailed => (424, "DependencyFailedException"),
         }
     }
 
@@ -127,6 +132,10 @@ impl StreamException {
             StreamException::ModelTimeout => {
                 json!({ "message": "Model has timed out in processing the request (fake)." })
             }
+            StreamException::DependencyFailed => json!({
+                "message": "The action group Lambda function failed (fake).",
+                "resourceName": "fake_actions",
+            }),
         }
     }
 

@@ -1,5 +1,6 @@
-//! A fake Amazon Bedrock Runtime (and AgentCore data plane) on a loopback port, for driving the
-//! real `aws-sdk-bedrockruntime` / `aws-sdk-bedrockagentcore` clients offline.
+//! A fake Amazon Bedrock Runtime (plus the AgentCore data plane and Bedrock Agent Runtime
+//! `InvokeAgent`) on a loopback port, for driving the real `aws-sdk-bedrockruntime` /
+//! `aws-sdk-bedrockagentcore` / `aws-sdk-bedrockagentruntime` clients offline.
 //!
 //! Start it with [`FakeBedrock::start`], point the SDK's `endpoint_url` at
 //! [`FakeBedrock::endpoint`], and read back every request with [`FakeBedrock::calls`]: the
@@ -102,9 +103,38 @@
 //! `tracestate`, `baggage` echoed back as response headers. With `Accept: text/event-stream`
 //! the body is server-sent events instead: `data: "<word>"` per word, then `data: [DONE]`.
 //!
+//! # InvokeAgent
+//!
+//! **InvokeAgent** (`POST /agents/{agentId}/agentAliases/{agentAliasId}/sessions/{sessionId}/text`,
+//! JSON body with `inputText`, `enableTrace`, `memoryId`, …) answers `200` with an event stream
+//! and the headers `x-amzn-bedrock-agent-content-type: application/json`,
+//! `x-amz-bedrock-agent-session-id` (the path's) and `x-amz-bedrock-agent-memory-id` (the body's
+//! `memoryId`, when given). The agent is scripted with [`AgentScript`]
+//! ([`FakeBedrock::script_agent`]); by default it answers `"Fake agent answer about <first 8
+//! words of inputText>"`. Events, in order:
+//!
+//! 1. only when the request sets `"enableTrace": true`, `trace` events (`{agentId, agentAliasId,
+//!    agentVersion:"1", sessionId, eventTime, callerChain, trace:{…}}`): per model invocation a
+//!    `modelInvocationInput` step, (orchestration only) a `rationale`, and a
+//!    `modelInvocationOutput` with `metadata.usage {inputTokens, outputTokens}`; the first
+//!    invocation is a `preProcessingTrace`, the others `orchestrationTrace`s (default two
+//!    invocations: `(input words + 20, 5)` and `(input words + 40, answer words)`); then an
+//!    `orchestrationTrace` `observation` with the `finalResponse`;
+//! 2. the answer as `chunk` events `{"bytes": base64(UTF-8 text)}` (default 3, split on
+//!    character boundaries; they concatenate to the answer);
+//! 3. with [`AgentScript::return_control`], a `returnControl` event `{invocationId,
+//!    invocationInputs:[{functionInvocationInput:{actionGroup, function, parameters}}]}`.
+//!
+//! Faults apply as to the other streams: status faults answer before the stream,
+//! [`BedrockFault::MidStreamException`] sends `after_events` events then the exception frame
+//! (e.g. [`StreamException::DependencyFailed`]). A body that is not a JSON object gets
+//! `400 ValidationException`. The recorded [`BedrockCall`] has the ids
+//! ([`BedrockCall::agent_id`], …), the headers and the body as sent.
+//!
 //! Unknown paths (or non-POST methods) get `404 UnknownOperationException`; nothing panics on
 //! bad input.
 
+mod agent;
 mod agentcore;
 mod call;
 mod converse;
@@ -120,6 +150,7 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener};
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use agent::AgentScript;
 pub use call::{BedrockCall, BedrockOperation};
 pub use family::{base_model_id, ModelFamily};
 pub use fault::{BedrockFault, StreamException};
@@ -220,6 +251,12 @@ impl FakeBedrock {
     /// SDK's stalled-stream grace period (5 s).
     pub fn set_stream_event_delay(&self, delay: Duration) {
         self.store.lock().event_delay = delay;
+    }
+
+    /// Answers every later `InvokeAgent` call as `script` says (until replaced; the default is
+    /// [`AgentScript::default`]).
+    pub fn script_agent(&self, script: AgentScript) {
+        self.store.lock().agent_script = script;
     }
 
     /// Forgets every recorded call (queued faults and the request numbering are kept).

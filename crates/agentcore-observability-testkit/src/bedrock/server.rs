@@ -20,10 +20,11 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::{Body, Frame, Incoming, SizeHint};
 use tokio::sync::mpsc as tokio_mpsc;
 
+use super::agent::{AgentPath, AgentScript};
 use super::call::{percent_decode, BedrockCall, BedrockOperation};
 use super::family::ModelFamily;
 use super::fault::{BedrockFault, Reply, ReplyBody};
-use super::{agentcore, converse, invoke};
+use super::{agent, agentcore, converse, invoke};
 
 /// Largest request body read (Bedrock's own limit is lower for most models).
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -40,6 +41,8 @@ pub(crate) struct State {
     pub(crate) seq: u64,
     /// Pause between stream chunks.
     pub(crate) event_delay: Duration,
+    /// How `InvokeAgent` is answered.
+    pub(crate) agent_script: AgentScript,
 }
 
 /// [`State`] behind a mutex, with a condition variable notified on every new call.
@@ -104,6 +107,8 @@ enum Route {
     Runtime(BedrockOperation, String),
     /// InvokeAgentRuntime on a runtime ARN (percent-decoded).
     AgentCore(String),
+    /// Bedrock Agent Runtime InvokeAgent (ids percent-decoded).
+    Agent(AgentPath),
     /// Anything else.
     Unknown,
 }
@@ -130,6 +135,15 @@ impl Route {
             ["runtimes", arn, "invocations"] if !arn.is_empty() => {
                 Route::AgentCore(percent_decode(arn))
             }
+            ["agents", agent, "agentAliases", alias, "sessions", session, "text"]
+                if !agent.is_empty() && !alias.is_empty() && !session.is_empty() =>
+            {
+                Route::Agent(AgentPath {
+                    agent_id: percent_decode(agent),
+                    alias_id: percent_decode(alias),
+                    session_id: percent_decode(session),
+                })
+            }
             _ => Route::Unknown,
         }
     }
@@ -138,6 +152,7 @@ impl Route {
         match self {
             Route::Runtime(operation, _) => *operation,
             Route::AgentCore(_) => BedrockOperation::InvokeAgentRuntime,
+            Route::Agent(_) => BedrockOperation::InvokeAgent,
             Route::Unknown => BedrockOperation::Unknown,
         }
     }
@@ -201,7 +216,11 @@ async fn handle(
         }
         Ok(collected) => {
             call.body = collected.to_bytes();
-            answer(&route, &mut call, seq, fault.as_ref())
+            let script = match route {
+                Route::Agent(_) => store.lock().agent_script.clone(),
+                _ => AgentScript::default(),
+            };
+            answer(&route, &mut call, seq, fault.as_ref(), &script)
         }
     };
     if let Some(BedrockFault::Delay(delay)) = &fault {
@@ -223,7 +242,13 @@ async fn handle(
 }
 
 /// Routes to the operation's answer, filling in the call's model/family/ARN fields.
-fn answer(route: &Route, call: &mut BedrockCall, seq: u64, fault: Option<&BedrockFault>) -> Reply {
+fn answer(
+    route: &Route,
+    call: &mut BedrockCall,
+    seq: u64,
+    fault: Option<&BedrockFault>,
+    script: &AgentScript,
+) -> Reply {
     let streaming = call.operation.is_streaming();
     match route {
         Route::Unknown => Reply::error(
@@ -258,6 +283,14 @@ fn answer(route: &Route, call: &mut BedrockCall, seq: u64, fault: Option<&Bedroc
                 call.stream_exception = exception;
                 reply
             }
+        }
+        Route::Agent(path) => {
+            if let Some(reply) = fault.and_then(|f| Reply::for_status_fault(f, true)) {
+                return reply;
+            }
+            let (reply, exception) = agent::answer(path, &call.body, seq, script, fault);
+            call.stream_exception = exception;
+            reply
         }
         Route::AgentCore(arn) => {
             call.agent_runtime_arn = Some(arn.clone());
