@@ -103,21 +103,12 @@ mod tests {
     use super::super::test_support::*;
     use super::*;
 
-    const JSON: (&str, &str) = ("content-type", "application/x-amz-json-1.0");
-
-    fn target(op: &str) -> (&'static str, String) {
-        ("x-amz-target", format!("DynamoDB_20120810.{op}"))
-    }
-
     fn call(
         op: &str,
         body: &str,
-        response_body: &str,
+        answer: &str,
     ) -> (Vec<opentelemetry::KeyValue>, Vec<opentelemetry::KeyValue>) {
-        let t = target(op);
-        let request = http_request("POST", "/", &[JSON, (t.0, &t.1)], body.as_bytes());
-        let response = http_response(200, &[("x-amzn-requestid", "R")], response_body.as_bytes());
-        run("DynamoDB", op, &request, None, Some(&response))
+        json_call("DynamoDB", "DynamoDB_20120810", "1.0", op, body, answer)
     }
 
     #[test]

@@ -77,18 +77,7 @@ mod tests {
         body: &str,
         answer: &str,
     ) -> (Vec<opentelemetry::KeyValue>, Vec<opentelemetry::KeyValue>) {
-        let target = format!("Kinesis_20131202.{op}");
-        let request = http_request(
-            "POST",
-            "/",
-            &[
-                ("content-type", "application/x-amz-json-1.1"),
-                ("x-amz-target", &target),
-            ],
-            body.as_bytes(),
-        );
-        let response = http_response(200, &[], answer.as_bytes());
-        run("Kinesis", op, &request, None, Some(&response))
+        json_call("Kinesis", "Kinesis_20131202", "1.1", op, body, answer)
     }
 
     #[test]

@@ -491,6 +491,28 @@ pub(crate) mod test_support {
         (start, end)
     }
 
+    /// An AWS JSON-protocol call as the SDKs send it (`POST /`, `X-Amz-Target: {prefix}.{op}`,
+    /// JSON `json_version` 1.0 or 1.1), answered 200 with `answer`.
+    pub(crate) fn json_call(
+        service: &str,
+        target_prefix: &str,
+        json_version: &str,
+        op: &str,
+        body: &str,
+        answer: &str,
+    ) -> (Vec<KeyValue>, Vec<KeyValue>) {
+        let content_type = format!("application/x-amz-json-{json_version}");
+        let target = format!("{target_prefix}.{op}");
+        let request = http_request(
+            "POST",
+            "/",
+            &[("content-type", &content_type), ("x-amz-target", &target)],
+            body.as_bytes(),
+        );
+        let response = http_response(200, &[("x-amzn-requestid", "R")], answer.as_bytes());
+        run(service, op, &request, None, Some(&response))
+    }
+
     /// The string value of `key`.
     pub(crate) fn get<'a>(attributes: &'a [KeyValue], key: &str) -> Option<&'a str> {
         attributes

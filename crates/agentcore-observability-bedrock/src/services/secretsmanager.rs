@@ -48,18 +48,7 @@ mod tests {
         body: &str,
         answer: &str,
     ) -> (Vec<opentelemetry::KeyValue>, Vec<opentelemetry::KeyValue>) {
-        let target = format!("secretsmanager.{op}");
-        let request = http_request(
-            "POST",
-            "/",
-            &[
-                ("content-type", "application/x-amz-json-1.1"),
-                ("x-amz-target", &target),
-            ],
-            body.as_bytes(),
-        );
-        let response = http_response(200, &[], answer.as_bytes());
-        run("Secrets Manager", op, &request, None, Some(&response))
+        json_call("Secrets Manager", "secretsmanager", "1.1", op, body, answer)
     }
 
     #[test]

@@ -69,19 +69,7 @@ mod tests {
         body: &str,
         answer: &str,
     ) -> (Vec<opentelemetry::KeyValue>, Vec<opentelemetry::KeyValue>) {
-        let target = format!("AmazonSQS.{op}");
-        let request = http_request(
-            "POST",
-            "/",
-            &[
-                ("content-type", "application/x-amz-json-1.0"),
-                ("x-amz-target", &target),
-                ("x-amzn-query-mode", "true"),
-            ],
-            body.as_bytes(),
-        );
-        let response = http_response(200, &[], answer.as_bytes());
-        run("SQS", op, &request, None, Some(&response))
+        json_call("SQS", "AmazonSQS", "1.0", op, body, answer)
     }
 
     #[test]

@@ -49,18 +49,7 @@ mod tests {
         body: &str,
         answer: &str,
     ) -> (Vec<opentelemetry::KeyValue>, Vec<opentelemetry::KeyValue>) {
-        let target = format!("AWSStepFunctions.{op}");
-        let request = http_request(
-            "POST",
-            "/",
-            &[
-                ("content-type", "application/x-amz-json-1.0"),
-                ("x-amz-target", &target),
-            ],
-            body.as_bytes(),
-        );
-        let response = http_response(200, &[], answer.as_bytes());
-        run("SFN", op, &request, None, Some(&response))
+        json_call("SFN", "AWSStepFunctions", "1.0", op, body, answer)
     }
 
     #[test]
