@@ -13,7 +13,10 @@
 //! default outside agent mode). The caller is inside a session, as an agent would be.
 //!
 //! The `invoke_agent` group does the same for Bedrock Agent Runtime `InvokeAgent` (traces on,
-//! the stream read to its end).
+//! the stream read to its end), and the `aws_sdk` group for two non-GenAI calls against the
+//! testkit's `FakeAws`: DynamoDB `GetItem` (the generic span plus the JSON body read for
+//! `aws.dynamodb.table_names`) and S3 `GetObject` (the generic span, bucket and key from the path,
+//! the extended request id).
 
 use std::time::Duration;
 
@@ -30,7 +33,7 @@ use agentcore_observability::opentelemetry_sdk::trace::{
 };
 use agentcore_observability::session::{propagation, BaggageSpanProcessor, Session};
 use agentcore_observability::Propagator;
-use agentcore_observability_testkit::FakeBedrock;
+use agentcore_observability_testkit::{FakeAws, FakeBedrock};
 use aws_sdk_bedrockruntime::config::{BehaviorVersion, Credentials, Region};
 use aws_sdk_bedrockruntime::types::{
     ContentBlock, ConversationRole, InferenceConfiguration, Message, SystemContentBlock,
@@ -275,5 +278,122 @@ fn bench_invoke_agent(c: &mut Criterion) {
     let _ = meter.shutdown();
 }
 
-criterion_group!(benches, bench_converse, bench_invoke_agent);
+fn aws_credentials() -> aws_credential_types::Credentials {
+    aws_credential_types::Credentials::new("AKIDBENCH", "bench/secret", None, None, "bench")
+}
+
+fn dynamodb_client(fake: &FakeAws, instrumented: bool) -> aws_sdk_dynamodb::Client {
+    use aws_sdk_dynamodb::config as ddb;
+    let mut config = aws_sdk_dynamodb::Config::builder()
+        .behavior_version(ddb::BehaviorVersion::latest())
+        .region(ddb::Region::new("us-east-1"))
+        .credentials_provider(aws_credentials())
+        .endpoint_url(fake.endpoint());
+    if instrumented {
+        config = config.interceptor(BedrockInterceptor::new());
+    }
+    aws_sdk_dynamodb::Client::from_conf(config.build())
+}
+
+fn s3_client(fake: &FakeAws, instrumented: bool) -> aws_sdk_s3::Client {
+    use aws_sdk_s3::config as s3;
+    let mut config = aws_sdk_s3::Config::builder()
+        .behavior_version(s3::BehaviorVersion::latest())
+        .region(s3::Region::new("us-east-1"))
+        .credentials_provider(aws_credentials())
+        .endpoint_url(fake.endpoint())
+        .force_path_style(true);
+    if instrumented {
+        config = config.interceptor(BedrockInterceptor::new());
+    }
+    aws_sdk_s3::Client::from_conf(config.build())
+}
+
+async fn get_item(client: &aws_sdk_dynamodb::Client) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let item = client
+        .get_item()
+        .table_name("Orders")
+        .key("pk", AttributeValue::S("order-0001".into()))
+        .send()
+        .await
+        .expect("get item");
+    std::hint::black_box(item);
+}
+
+async fn get_object(client: &aws_sdk_s3::Client) {
+    let object = client
+        .get_object()
+        .bucket("agent-artifacts")
+        .key("reports/2026/summary.json")
+        .send()
+        .await
+        .expect("get object");
+    let body = object.body.collect().await.expect("body");
+    std::hint::black_box(body);
+}
+
+/// Non-GenAI AWS SDK calls with and without the interceptor.
+fn bench_aws_sdk(c: &mut Criterion) {
+    use aws_sdk_dynamodb::types::AttributeValue;
+    let (tracer, meter) = install_providers();
+    let fake = FakeAws::start().expect("fake aws");
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let session = Session::new("session-0001-6744c1d2a5f04b1e9c3d").user_type("premium");
+    let (ddb_plain, ddb_instrumented) =
+        (dynamodb_client(&fake, false), dynamodb_client(&fake, true));
+    let (s3_plain, s3_instrumented) = (s3_client(&fake, false), s3_client(&fake, true));
+    runtime.block_on(async {
+        ddb_plain
+            .put_item()
+            .table_name("Orders")
+            .item("pk", AttributeValue::S("order-0001".into()))
+            .item("total", AttributeValue::N("42".into()))
+            .send()
+            .await
+            .expect("put item");
+        s3_plain
+            .put_object()
+            .bucket("agent-artifacts")
+            .key("reports/2026/summary.json")
+            .body(aws_sdk_s3::primitives::ByteStream::from_static(
+                br#"{"trips":3,"budget":"medium"}"#,
+            ))
+            .send()
+            .await
+            .expect("put object");
+    });
+    let mut group = c.benchmark_group("aws_sdk");
+    group.measurement_time(Duration::from_secs(10));
+    group.sample_size(200);
+    for (label, client) in [
+        ("dynamodb_get_item/uninstrumented", &ddb_plain),
+        ("dynamodb_get_item/instrumented", &ddb_instrumented),
+    ] {
+        runtime.block_on(session.scope(get_item(client)));
+        group.bench_function(label, |b| {
+            b.iter(|| runtime.block_on(session.scope(get_item(client))));
+        });
+        fake.clear();
+    }
+    for (label, client) in [
+        ("s3_get_object/uninstrumented", &s3_plain),
+        ("s3_get_object/instrumented", &s3_instrumented),
+    ] {
+        runtime.block_on(session.scope(get_object(client)));
+        group.bench_function(label, |b| {
+            b.iter(|| runtime.block_on(session.scope(get_object(client))));
+        });
+        fake.clear();
+    }
+    group.finish();
+    drop(fake);
+    let _ = tracer.shutdown();
+    let _ = meter.shutdown();
+}
+
+criterion_group!(benches, bench_converse, bench_invoke_agent, bench_aws_sdk);
 criterion_main!(benches);
