@@ -17,8 +17,10 @@ use crate::TelemetryError;
 /// replacing the global providers.
 pub(crate) static INSTALLED: AtomicBool = AtomicBool::new(false);
 
-/// The providers one `init()` installed.
-#[derive(Debug)]
+/// The providers one `init()` installed. Each is a cheap handle on the same pipeline, so a clone
+/// can force-flush them without holding the guard (the Lambda layer does); after the guard shut
+/// them down, flushing fails harmlessly ("already shut down").
+#[derive(Clone, Debug)]
 pub(crate) struct Providers {
     pub(crate) tracer: Option<SdkTracerProvider>,
     pub(crate) logger: Option<SdkLoggerProvider>,
@@ -58,27 +60,16 @@ impl ObservabilityGuard {
         providers: Providers,
         stats: ExportStats,
         shutdown_timeout: Duration,
+        warnings: Vec<ConfigWarning>,
+        resource_detection: crate::ResourceDetectionReport,
     ) -> Self {
         Self {
             providers: Some(providers),
             stats,
             shutdown_timeout,
-            warnings: Vec::new(),
-            resource_detection: crate::ResourceDetectionReport::default(),
+            warnings,
+            resource_detection,
         }
-    }
-
-    pub(crate) fn with_warnings(mut self, warnings: Vec<ConfigWarning>) -> Self {
-        self.warnings = warnings;
-        self
-    }
-
-    pub(crate) fn with_resource_detection(
-        mut self,
-        report: crate::ResourceDetectionReport,
-    ) -> Self {
-        self.resource_detection = report;
-        self
     }
 
     /// The guard of a disabled SDK (`OTEL_SDK_DISABLED=true`): it owns nothing.
@@ -163,13 +154,8 @@ impl ObservabilityGuard {
 
     /// Handles on the installed providers that flush them from anywhere (the Lambda layer), or
     /// `None` when the SDK is disabled.
-    pub(crate) fn flusher(&self) -> Option<Flusher> {
-        let providers = self.providers.as_ref()?;
-        Some(Flusher {
-            tracer: providers.tracer.clone(),
-            logger: providers.logger.clone(),
-            meter: providers.meter.clone(),
-        })
+    pub(crate) fn flusher(&self) -> Option<Providers> {
+        self.providers.clone()
     }
 
     /// Flushes and shuts every provider down, waiting at most the shutdown timeout.
@@ -217,17 +203,7 @@ impl Drop for ObservabilityGuard {
     }
 }
 
-/// Clones of the installed providers (each a cheap handle on the same pipeline), to force-flush
-/// them without holding the guard. After the guard shut the providers down, flushing fails
-/// harmlessly ("already shut down").
-#[derive(Clone, Debug)]
-pub(crate) struct Flusher {
-    tracer: Option<SdkTracerProvider>,
-    logger: Option<SdkLoggerProvider>,
-    meter: Option<SdkMeterProvider>,
-}
-
-impl Flusher {
+impl Providers {
     /// Force-flushes traces, then logs, then metrics, and waits for each (the SDK bounds each wait
     /// by its own 5 s). Blocking: run it through [`run_bounded`], never on an async worker.
     pub(crate) fn flush_now(&self) -> Result<(), String> {

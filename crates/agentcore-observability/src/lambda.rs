@@ -60,7 +60,7 @@ use tokio::sync::oneshot;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::guard::{run_bounded, Flusher};
+use crate::guard::{run_bounded, Providers};
 use crate::{ObservabilityGuard, TelemetryError};
 
 /// The variable Lambda sets to the invocation's X-Ray trace header (read per invocation, when the
@@ -329,7 +329,7 @@ struct Shared {
     /// remote X-Ray context, for propagation).
     tracer: Option<SdkTracer>,
     /// The guard's providers, `None` when the SDK is disabled (nothing to flush).
-    flusher: Option<Flusher>,
+    flusher: Option<Providers>,
     /// The X-Ray propagator: Lambda's trace header is always in X-Ray format, whatever
     /// `OTEL_PROPAGATORS` says about outgoing requests.
     xray: TextMapCompositePropagator,

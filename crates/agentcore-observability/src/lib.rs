@@ -262,9 +262,9 @@ fn install(config: &Config) -> Result<ObservabilityGuard, InitError> {
         },
         stats,
         config.shutdown_timeout,
-    )
-    .with_warnings(warnings)
-    .with_resource_detection(detection.report))
+        warnings,
+        detection.report,
+    ))
 }
 
 /// Disconnects the span helpers and the `tracing` bridge from the providers a guard is about to

@@ -44,11 +44,11 @@ pub(super) fn attributes(
     };
     let task_text = |key: &str| task.and_then(|t| text(t, key));
     let container_arn = text(container, "ContainerARN");
+    let task_arn_text = task_text("TaskARN");
+    let task_arn = task_arn_text.as_deref().and_then(Arn::parse);
+    let task_id = task_arn.as_ref().and_then(Arn::task_id);
     // Region, account and partition: from the task ARN, else from the container ARN.
-    let arn = task_text("TaskARN")
-        .as_deref()
-        .and_then(Arn::parse)
-        .or_else(|| container_arn.as_deref().and_then(Arn::parse));
+    let arn = task_arn.or_else(|| container_arn.as_deref().and_then(Arn::parse));
 
     let mut out = vec![
         KeyValue::new("cloud.provider", "aws"),
@@ -68,14 +68,8 @@ pub(super) fn attributes(
         "aws.ecs.cluster.arn",
         task_text("Cluster").and_then(|cluster| cluster_arn(cluster, arn.as_ref())),
     );
-    push("aws.ecs.task.arn", task_text("TaskARN"));
-    push(
-        "aws.ecs.task.id",
-        task_text("TaskARN")
-            .as_deref()
-            .and_then(Arn::parse)
-            .and_then(|a| a.task_id()),
-    );
+    push("aws.ecs.task.arn", task_arn_text);
+    push("aws.ecs.task.id", task_id);
     push("aws.ecs.task.family", task_text("Family"));
     push("aws.ecs.task.revision", task_text("Revision"));
     push(

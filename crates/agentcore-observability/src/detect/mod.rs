@@ -155,32 +155,36 @@ pub(crate) struct Detection {
 /// Runs the configured detectors, waiting at most the configured timeout.
 pub(crate) fn detect(config: &Config) -> Detection {
     let settings = &config.resource_detection;
-    #[cfg(feature = "aws-resource-detectors")]
-    let detection = run::run(
-        settings,
-        config.region.as_ref().map(|r| r.name.as_str()),
-        &run::Host::real(),
-    );
-    #[cfg(not(feature = "aws-resource-detectors"))]
-    let detection = Detection {
+    let skipped = |reason: &str| Detection {
         attributes: Vec::new(),
         report: ResourceDetectionReport {
             platform: None,
             outcomes: settings
                 .detectors
                 .iter()
-                .map(|d| {
-                    (
-                        *d,
-                        DetectionOutcome::Skipped(
-                            "the aws-resource-detectors feature is not enabled".into(),
-                        ),
-                    )
-                })
+                .map(|d| (*d, DetectionOutcome::Skipped(reason.into())))
                 .collect(),
             waited: Duration::ZERO,
             timeout: settings.timeout,
         },
+    };
+    // The resource only travels with exported data: with every exporter `none`, probing would
+    // only delay init().
+    let exports_nothing = config.traces.exporters.is_empty()
+        && config.logs.exporters.is_empty()
+        && config.metrics.exporters.is_empty();
+    let detection = if exports_nothing {
+        skipped("no signal is exported")
+    } else {
+        #[cfg(feature = "aws-resource-detectors")]
+        let detection = run::run(
+            settings,
+            config.region.as_ref().map(|r| r.name.as_str()),
+            &run::Host::real(),
+        );
+        #[cfg(not(feature = "aws-resource-detectors"))]
+        let detection = skipped("the aws-resource-detectors feature is not enabled");
+        detection
     };
     if !detection.report.outcomes.is_empty() {
         tracing::debug!(
