@@ -56,6 +56,7 @@ use serde_json::{json, Map, Value};
 use sha2::{Digest, Sha256};
 
 use crate::http_server::ServerHandle;
+use crate::request::{self, percent_decode};
 use crate::watched::Watched;
 
 /// The account id in the ARNs and queue URLs the fake makes up.
@@ -116,7 +117,7 @@ pub struct AwsRequest {
 impl AwsRequest {
     /// The first value of header `name` (case-insensitive), if present and valid UTF-8.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
+        request::header(&self.headers, name)
     }
 
     /// The W3C `traceparent` header.
@@ -862,26 +863,6 @@ fn form_param(form: &str, name: &str) -> Option<String> {
         (percent_decode(&key.replace('+', " ")) == name)
             .then(|| percent_decode(&value.replace('+', " ")))
     })
-}
-
-/// Decodes `%XX` escapes (invalid ones are kept as they are), then UTF-8 (lossily).
-fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        let hex = |b: u8| (b as char).to_digit(16);
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            if let (Some(h), Some(l)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((h * 16 + l) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }
 
 /// A quoted hex ETag (the first 16 bytes of the body's SHA-256; real S3 uses MD5).

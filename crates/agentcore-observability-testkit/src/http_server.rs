@@ -26,6 +26,19 @@ const SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long the runtime waits for its tasks to wind down once the accept loop stops.
 const RUNTIME_SHUTDOWN_TIMEOUT: Duration = Duration::from_secs(1);
 
+/// Returned by a request handler to close the connection without answering (a planned reset:
+/// [`PlannedResponse::reset`](crate::PlannedResponse::reset), a Bedrock connection fault).
+#[derive(Debug)]
+pub(crate) struct ConnectionReset;
+
+impl std::fmt::Display for ConnectionReset {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("planned connection reset")
+    }
+}
+
+impl std::error::Error for ConnectionReset {}
+
 /// The running server thread; dropping it stops the thread (waiting a bounded time).
 #[derive(Debug)]
 pub(crate) struct ServerHandle {

@@ -43,15 +43,7 @@ pub struct OtlpReceiver {
 impl OtlpReceiver {
     /// Binds `127.0.0.1` on a free port and starts serving.
     pub fn start() -> std::io::Result<OtlpReceiver> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-        let addr = listener.local_addr()?;
-        let store = Arc::new(Store::default());
-        let server = server::spawn(listener, Arc::clone(&store))?;
-        Ok(OtlpReceiver {
-            addr,
-            store,
-            server,
-        })
+        OtlpReceiver::start_on(server::spawn)
     }
 
     /// Binds `127.0.0.1` on a free port and serves OTLP over gRPC (feature `grpc`): the
@@ -78,10 +70,18 @@ impl OtlpReceiver {
     /// If no loopback port can be bound or the server thread cannot start.
     #[cfg(feature = "grpc")]
     pub fn start_grpc() -> std::io::Result<OtlpReceiver> {
+        OtlpReceiver::start_on(crate::grpc_server::spawn)
+    }
+
+    /// Binds `127.0.0.1` on a free port and starts `spawn`'s server on it, recording into a
+    /// new store.
+    fn start_on(
+        spawn: fn(TcpListener, Arc<Store>) -> std::io::Result<ServerHandle>,
+    ) -> std::io::Result<OtlpReceiver> {
         let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
         let addr = listener.local_addr()?;
         let store = Arc::new(Store::default());
-        let server = crate::grpc_server::spawn(listener, Arc::clone(&store))?;
+        let server = spawn(listener, Arc::clone(&store))?;
         Ok(OtlpReceiver {
             addr,
             store,

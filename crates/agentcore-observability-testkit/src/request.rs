@@ -49,7 +49,7 @@ impl Signal {
     /// `X-Amz-Target: Logs_20140328.<Action>` header is [`Signal::CloudWatchLogsApi`] whatever
     /// its path.
     pub fn from_parts(method: &str, path: &str, headers: &HeaderMap) -> Signal {
-        let target = headers.get("x-amz-target").and_then(|v| v.to_str().ok());
+        let target = header(headers, "x-amz-target");
         if method.eq_ignore_ascii_case("POST") && cloudwatch_logs::action_of(target).is_some() {
             Signal::CloudWatchLogsApi
         } else {
@@ -96,16 +96,12 @@ pub struct ReceivedRequest {
 impl ReceivedRequest {
     /// The first value of header `name` (case-insensitive), if present and valid text.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
+        header(&self.headers, name)
     }
 
     /// Every value of header `name`, in order, skipping values that are not valid text.
     pub fn header_all(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect()
+        header_all(&self.headers, name)
     }
 
     /// The `content-type` header.
@@ -164,5 +160,57 @@ impl ReceivedRequest {
             Some(code) => code == 0,
             None => (200..300).contains(&self.status),
         }
+    }
+}
+
+/// The first value of header `name` (case-insensitive), if present and valid text.
+pub(crate) fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Every value of header `name`, in order, skipping values that are not valid text.
+pub(crate) fn header_all<'a>(headers: &'a HeaderMap, name: &str) -> Vec<&'a str> {
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .collect()
+}
+
+/// Decodes `%XX` escapes (invalid ones are kept as they are), then UTF-8 (lossily).
+pub(crate) fn percent_decode(s: &str) -> String {
+    let bytes = s.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' && i + 2 < bytes.len() {
+            let hex = |b: u8| (b as char).to_digit(16);
+            if let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+                continue;
+            }
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::percent_decode;
+
+    #[test]
+    fn decodes_percent_escapes() {
+        assert_eq!(
+            percent_decode("anthropic.claude-v2%3A1"),
+            "anthropic.claude-v2:1"
+        );
+        assert_eq!(percent_decode("arn%3Aaws%2Fx"), "arn:aws/x");
+        assert_eq!(percent_decode("100%"), "100%");
+        assert_eq!(percent_decode("%zz%4"), "%zz%4");
+        assert_eq!(percent_decode("%E2%9C%93"), "✓");
+        assert_eq!(percent_decode("%FF"), "\u{FFFD}");
     }
 }

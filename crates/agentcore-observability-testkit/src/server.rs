@@ -8,7 +8,7 @@ use std::time::Instant;
 
 use bytes::Bytes;
 
-use crate::http_server::ServerHandle;
+use crate::http_server::{ConnectionReset, ServerHandle};
 use http::header::{HeaderName, HeaderValue, CONTENT_TYPE};
 use http::{Request, Response, StatusCode};
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
@@ -100,18 +100,6 @@ async fn handle(
         }
     })
 }
-
-/// Returned by [`handle`] to close a connection without answering ([`PlannedResponse::reset`]).
-#[derive(Debug)]
-struct ConnectionReset;
-
-impl std::fmt::Display for ConnectionReset {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("planned connection reset")
-    }
-}
-
-impl std::error::Error for ConnectionReset {}
 
 /// What [`process`] found: the default answer, the decoded telemetry and the body encoding.
 type Processed = (DefaultAnswer, Option<Payload>, Option<decode::Encoding>);

@@ -5,6 +5,7 @@ use serde_json::{json, Value};
 
 use super::fault::{BedrockFault, Reply, ReplyBody, GARBAGE};
 use super::text::{deltas, reply_text};
+use crate::request::header;
 
 /// The session header of `InvokeAgentRuntime` (request and response).
 pub(crate) const SESSION_HEADER: &str = "X-Amzn-Bedrock-AgentCore-Runtime-Session-Id";
@@ -22,8 +23,7 @@ pub(crate) fn answer(
     seq: u64,
     fault: Option<&BedrockFault>,
 ) -> Reply {
-    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
-    let session_id = header(SESSION_HEADER)
+    let session_id = header(headers, SESSION_HEADER)
         .map(str::to_owned)
         .unwrap_or_else(|| format!("fake-session-{seq:024}"));
     let payload = serde_json::from_slice::<Value>(body)
@@ -34,7 +34,7 @@ pub(crate) fn answer(
         .or_else(|| payload.as_str())
         .unwrap_or_default();
     let response = reply_text("agent", prompt);
-    let sse = header("accept").is_some_and(|a| a.contains("text/event-stream"));
+    let sse = header(headers, "accept").is_some_and(|a| a.contains("text/event-stream"));
 
     let mut reply = if matches!(
         fault,
@@ -64,7 +64,7 @@ pub(crate) fn answer(
     };
     reply = reply.header(SESSION_HEADER, session_id);
     for name in ECHOED {
-        if let Some(value) = header(name) {
+        if let Some(value) = header(headers, name) {
             reply = reply.header(name, value);
         }
     }

@@ -9,6 +9,7 @@ use serde_json::Value;
 
 use super::family::ModelFamily;
 use super::fault::BedrockFault;
+use crate::request::{self, percent_decode};
 
 /// The API operation a request was routed to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -99,16 +100,12 @@ pub struct BedrockCall {
 impl BedrockCall {
     /// The first value of header `name` (case-insensitive), if present and valid UTF-8.
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers.get(name).and_then(|v| v.to_str().ok())
+        request::header(&self.headers, name)
     }
 
     /// Every value of header `name`, in order (invalid UTF-8 values skipped).
     pub fn header_all(&self, name: &str) -> Vec<&str> {
-        self.headers
-            .get_all(name)
-            .iter()
-            .filter_map(|v| v.to_str().ok())
-            .collect()
+        request::header_all(&self.headers, name)
     }
 
     /// The W3C `traceparent` header.
@@ -180,43 +177,5 @@ impl BedrockCall {
     /// Whether the answer was 2xx.
     pub fn is_success(&self) -> bool {
         (200..300).contains(&self.status)
-    }
-}
-
-/// Decodes `%XX` escapes (invalid ones are kept as they are), then UTF-8 (lossily).
-pub(crate) fn percent_decode(s: &str) -> String {
-    let bytes = s.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' && i + 2 < bytes.len() {
-            let hex = |b: u8| (b as char).to_digit(16);
-            if let (Some(hi), Some(lo)) = (hex(bytes[i + 1]), hex(bytes[i + 2])) {
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-                continue;
-            }
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::percent_decode;
-
-    #[test]
-    fn decodes_percent_escapes() {
-        assert_eq!(
-            percent_decode("anthropic.claude-v2%3A1"),
-            "anthropic.claude-v2:1"
-        );
-        assert_eq!(percent_decode("arn%3Aaws%2Fx"), "arn:aws/x");
-        assert_eq!(percent_decode("100%"), "100%");
-        assert_eq!(percent_decode("%zz%4"), "%zz%4");
-        assert_eq!(percent_decode("%E2%9C%93"), "✓");
-        assert_eq!(percent_decode("%FF"), "\u{FFFD}");
     }
 }

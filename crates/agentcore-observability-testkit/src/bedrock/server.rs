@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 
-use crate::http_server::ServerHandle;
+use crate::http_server::{ConnectionReset, ServerHandle};
 use crate::watched::Watched;
 use http::header::{HeaderName, HeaderValue};
 use http::{Request, Response, StatusCode};
@@ -21,10 +21,11 @@ use hyper::body::{Body, Frame, Incoming, SizeHint};
 use tokio::sync::mpsc as tokio_mpsc;
 
 use super::agent::{AgentPath, AgentScript};
-use super::call::{percent_decode, BedrockCall, BedrockOperation};
+use super::call::{BedrockCall, BedrockOperation};
 use super::family::ModelFamily;
 use super::fault::{BedrockFault, Reply, ReplyBody};
 use super::{agent, agentcore, converse, invoke};
+use crate::request::percent_decode;
 
 /// Largest request body read (Bedrock's own limit is lower for most models).
 const MAX_BODY_BYTES: usize = 32 * 1024 * 1024;
@@ -158,18 +159,6 @@ impl Route {
     }
 }
 
-/// Returned by [`handle`] to close a connection without answering.
-#[derive(Debug)]
-struct ConnectionReset;
-
-impl std::fmt::Display for ConnectionReset {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("planned connection reset")
-    }
-}
-
-impl std::error::Error for ConnectionReset {}
-
 /// Reads, answers and records one request.
 async fn handle(
     store: &Store,
@@ -262,13 +251,12 @@ fn answer(
                 operation,
                 BedrockOperation::InvokeModel | BedrockOperation::InvokeModelWithResponseStream
             );
-            if invoke {
-                let body = serde_json::from_slice(&call.body).ok();
-                call.family = ModelFamily::detect(model_id, body.as_ref());
-            } else {
-                call.family = ModelFamily::detect(model_id, None);
-            }
             if let Some(reply) = fault.and_then(|f| Reply::for_status_fault(f, streaming)) {
+                // Not answered by `invoke::answer`: detect the family here for the record.
+                let body = invoke
+                    .then(|| serde_json::from_slice(&call.body).ok())
+                    .flatten();
+                call.family = ModelFamily::detect(model_id, body.as_ref());
                 return reply;
             }
             if invoke {
@@ -278,6 +266,7 @@ fn answer(
                 call.stream_exception = exception;
                 reply
             } else {
+                call.family = ModelFamily::detect(model_id, None);
                 let (reply, exception) =
                     converse::answer(model_id, &call.body, seq, streaming, fault);
                 call.stream_exception = exception;

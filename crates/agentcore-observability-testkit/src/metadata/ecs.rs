@@ -162,6 +162,8 @@ struct Ecs {
 /// ```
 pub struct FakeEcsMetadata {
     server: MetadataServer<Ecs>,
+    /// `http://127.0.0.1:PORT/v4/<id>`: fixed once started.
+    uri: String,
 }
 
 impl std::fmt::Debug for FakeEcsMetadata {
@@ -182,16 +184,22 @@ impl FakeEcsMetadata {
     pub fn start_with(task: EcsTask) -> io::Result<FakeEcsMetadata> {
         // The agent's form: /v4/<task id>-<container number>.
         let base_path = format!("/v4/{}", task.docker_id);
-        Ok(FakeEcsMetadata {
-            server: MetadataServer::start("fake-ecs-metadata", Ecs { task, base_path }, route)?,
-        })
+        let server = MetadataServer::start(
+            "fake-ecs-metadata",
+            Ecs {
+                task,
+                base_path: base_path.clone(),
+            },
+            route,
+        )?;
+        let uri = format!("http://{}{base_path}", server.addr);
+        Ok(FakeEcsMetadata { server, uri })
     }
 
     /// `http://127.0.0.1:PORT/v4/<id>` (no trailing slash): the value for
     /// `ECS_CONTAINER_METADATA_URI_V4`.
     pub fn uri(&self) -> String {
-        let base_path = self.server.state.lock().inner.base_path.clone();
-        format!("http://{}{base_path}", self.server.addr)
+        self.uri.clone()
     }
 
     /// The socket address the fake listens on.

@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 
-use super::{header, MetadataCall, MetadataServer, Reply};
+use super::{MetadataCall, MetadataServer, Reply};
+use crate::request::header;
 
 /// The header a token request names the token's lifetime in (seconds, 1 to 21600).
 const TTL_HEADER: &str = "x-aws-ec2-metadata-token-ttl-seconds";

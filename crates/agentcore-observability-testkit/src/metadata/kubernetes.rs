@@ -6,7 +6,8 @@ use std::time::Duration;
 
 use http::{HeaderMap, StatusCode};
 
-use super::{header, MetadataCall, MetadataServer, Reply};
+use super::{MetadataCall, MetadataServer, Reply};
+use crate::request::header;
 
 const AWS_AUTH_PATH: &str = "/api/v1/namespaces/kube-system/configmaps/aws-auth";
 const CLUSTER_INFO_PATH: &str = "/api/v1/namespaces/amazon-cloudwatch/configmaps/cluster-info";

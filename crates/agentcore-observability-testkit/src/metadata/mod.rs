@@ -190,8 +190,3 @@ async fn answer<S>(
     );
     response
 }
-
-/// A request header as text, if present and readable.
-fn header<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers.get(name).and_then(|v| v.to_str().ok())
-}
