@@ -134,8 +134,9 @@ impl SignalStats {
         self.skipped_headers.fetch_add(headers, Ordering::Relaxed);
     }
 
-    pub(crate) fn record_request(&self) {
-        self.requests.fetch_add(1, Ordering::Relaxed);
+    /// Counts `requests` export requests (attempts).
+    pub(crate) fn record_requests(&self, requests: u64) {
+        self.requests.fetch_add(requests, Ordering::Relaxed);
     }
 
     pub(crate) fn record_exported(&self, items: u64) {

@@ -30,8 +30,6 @@ pub(crate) struct OutgoingRequest {
     pub(crate) deadline: Instant,
     /// Signs each attempt on the I/O thread (fresh date, fresh credentials); `None` = unsigned.
     pub(crate) signer: Option<Arc<Signer>>,
-    /// Retry 408, 429, 5xx, connection errors and missing credentials until the deadline.
-    pub(crate) retry: bool,
 }
 
 /// The answer of the receiver.
@@ -51,7 +49,7 @@ pub(crate) enum TransportError {
     Connection(String),
     #[error("request failed: {0}")]
     Request(String),
-    #[error("the HTTP client could not be created: {0}")]
+    #[error("the export client could not be created: {0}")]
     Client(String),
     #[error("the export I/O thread is not running")]
     ShutDown,
@@ -116,7 +114,8 @@ pub(crate) struct Transport {
 }
 
 impl Transport {
-    /// Sends `request` (signing and retrying it as it asks) and waits for the final answer,
+    /// Sends `request` (signing each attempt, and retrying 408, 429, 5xx, connection errors and
+    /// missing credentials until its deadline) and waits for the final answer,
     /// without needing any particular async runtime; also tells how many attempts were made.
     pub(crate) async fn deliver(&self, request: OutgoingRequest) -> Delivery {
         let shut_down = || Delivery {

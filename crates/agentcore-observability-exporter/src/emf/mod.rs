@@ -322,12 +322,10 @@ impl EmfMetricExporter {
             body,
             deadline,
             signer: self.signer.clone(),
-            retry: true,
         };
         let delivery = self.transport.deliver(request).await;
-        for _ in 0..delivery.attempts {
-            self.counters().record_request();
-        }
+        self.counters()
+            .record_requests(u64::from(delivery.attempts));
         if let Err(error) = &delivery.outcome {
             tracing::debug!(target: "agentcore_observability", action = action.name(), %error);
         }

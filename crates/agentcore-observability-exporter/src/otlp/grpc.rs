@@ -9,7 +9,6 @@
 
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -215,7 +214,6 @@ pub(crate) struct GrpcSender {
     gzip: bool,
     timeout: Duration,
     transport: Arc<Transport>,
-    shut_down: AtomicBool,
 }
 
 impl GrpcSender {
@@ -256,7 +254,6 @@ impl GrpcSender {
             gzip: config.compression == Compression::Gzip,
             timeout: config.timeout,
             transport,
-            shut_down: AtomicBool::new(false),
         })
     }
 
@@ -264,22 +261,11 @@ impl GrpcSender {
         &self.account
     }
 
-    pub(crate) fn shut_down(&self) {
-        self.shut_down.store(true, Ordering::Relaxed);
-    }
-
     /// Sends `message`, which carries `items` spans / records / points, retrying within the
     /// signal's timeout. Failures are counted and logged here (once per cause) and returned to the
-    /// SDK processor, which never propagates them into the application.
+    /// SDK processor, which never propagates them into the application. The guards for no items
+    /// and for shutdown are in [`Sender::export`](super::sender::Sender::export).
     pub(crate) async fn export<M: GrpcExport>(&self, message: M, items: u64) -> OTelSdkResult {
-        if items == 0 {
-            return Ok(());
-        }
-        if self.shut_down.load(Ordering::Relaxed) {
-            self.account
-                .drop_items(DropReason::ShutDown, items, false, "after shutdown");
-            return Err(OTelSdkError::AlreadyShutdown);
-        }
         let deadline = Instant::now() + self.timeout;
         let channel = self.channel.clone();
         let metadata = self.metadata.clone();
@@ -347,9 +333,7 @@ impl GrpcSender {
                 )))
             }
             Err(Failure::Transport(error)) => {
-                self.account
-                    .drop_items(error.drop_reason(), items, true, &error.to_string());
-                Err(error.into_sdk_error(self.timeout))
+                Err(self.account.transport_failed(error, items, self.timeout))
             }
         }
     }

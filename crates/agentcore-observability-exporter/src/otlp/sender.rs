@@ -7,7 +7,7 @@
 use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use agentcore_observability_config::{Compression, OtlpSignalConfig, Protocol};
 use bytes::Bytes;
@@ -97,12 +97,9 @@ impl Sender {
         }
     }
 
+    /// Makes every later export drop its items as [`DropReason::ShutDown`].
     pub(crate) fn shut_down(&self) {
-        match self {
-            Sender::Http(sender) => sender.shut_down(),
-            #[cfg(feature = "grpc")]
-            Sender::Grpc(sender) => sender.shut_down(),
-        }
+        self.accounting().shut_down();
     }
 
     /// Counts items left out before sending (see `split`), logging each cause once.
@@ -114,8 +111,17 @@ impl Sender {
     }
 
     /// Sends `message`, which carries `items` spans / records / points; see
-    /// [`HttpSender::export`].
+    /// [`HttpSender::export`]. Nothing is sent for no items, nor after [`shut_down`](Self::shut_down)
+    /// (the items are dropped as [`DropReason::ShutDown`]).
     pub(crate) async fn export<M: ExportRequest>(&self, message: M, items: u64) -> OTelSdkResult {
+        if items == 0 {
+            return Ok(());
+        }
+        let account = self.accounting();
+        if account.is_shut_down() {
+            account.drop_items(DropReason::ShutDown, items, false, "after shutdown");
+            return Err(OTelSdkError::AlreadyShutdown);
+        }
         match self {
             Sender::Http(sender) => sender.export(&message, items).await,
             #[cfg(feature = "grpc")]
@@ -124,17 +130,32 @@ impl Sender {
     }
 }
 
-/// Counts and logs what became of one signal's items, for either protocol.
+/// Counts and logs what became of one signal's items, for either protocol, and knows whether the
+/// exporter was shut down.
 #[derive(Debug)]
 pub(crate) struct Accounting {
     signal: Signal,
     url: String,
     stats: ExportStats,
+    shut_down: AtomicBool,
 }
 
 impl Accounting {
     pub(crate) fn new(signal: Signal, url: String, stats: ExportStats) -> Self {
-        Self { signal, url, stats }
+        Self {
+            signal,
+            url,
+            stats,
+            shut_down: AtomicBool::new(false),
+        }
+    }
+
+    fn shut_down(&self) {
+        self.shut_down.store(true, Ordering::Relaxed);
+    }
+
+    fn is_shut_down(&self) -> bool {
+        self.shut_down.load(Ordering::Relaxed)
     }
 
     pub(crate) fn signal(&self) -> Signal {
@@ -155,9 +176,7 @@ impl Accounting {
 
     /// Counts the requests (attempts) one export took.
     pub(crate) fn record_requests(&self, attempts: u32) {
-        for _ in 0..attempts {
-            self.counters().record_request();
-        }
+        self.counters().record_requests(u64::from(attempts));
     }
 
     /// Counts an accepted export of `items`, of which the receiver rejected `rejected` (OTLP
@@ -168,6 +187,18 @@ impl Accounting {
             self.drop_items(DropReason::RejectedByReceiver, rejected, false, detail);
         }
         self.counters().record_exported(items - rejected);
+    }
+
+    /// Counts the `items` of a request that ended with a transport `error` (no answer) as dropped
+    /// and turns the error into the one handed back to the SDK (`timeout` is the export's).
+    pub(crate) fn transport_failed(
+        &self,
+        error: TransportError,
+        items: u64,
+        timeout: Duration,
+    ) -> OTelSdkError {
+        self.drop_items(error.drop_reason(), items, true, &error.to_string());
+        error.into_sdk_error(timeout)
     }
 
     /// Counts dropped items; the first drop of each cause is logged at WARN, later ones at DEBUG,
@@ -210,10 +241,9 @@ pub(crate) struct HttpSender {
     headers: HeaderMap,
     protocol: Protocol,
     compression: Compression,
-    timeout: std::time::Duration,
+    timeout: Duration,
     transport: Arc<Transport>,
     signer: Option<Arc<Signer>>,
-    shut_down: AtomicBool,
 }
 
 impl HttpSender {
@@ -245,7 +275,6 @@ impl HttpSender {
                 .sigv4
                 .as_ref()
                 .map(|t| Arc::new(Signer::new(&t.service, &t.region, credentials.clone()))),
-            shut_down: AtomicBool::new(false),
         })
     }
 
@@ -259,22 +288,12 @@ impl HttpSender {
             .drop_items(reason, items, failed_request, detail);
     }
 
-    pub(crate) fn shut_down(&self) {
-        self.shut_down.store(true, Ordering::Relaxed);
-    }
-
-    /// Encodes and sends `message`, which carries `items` spans / records / points.
+    /// Encodes and sends `message`, which carries `items` spans / records / points (the guards
+    /// for no items and for shutdown are in [`Sender::export`]).
     ///
     /// Failures are counted and logged here (once per cause) and returned to the SDK processor,
     /// which never propagates them into the application.
-    pub(crate) async fn export<M: OtlpMessage>(&self, message: &M, items: u64) -> OTelSdkResult {
-        if items == 0 {
-            return Ok(());
-        }
-        if self.shut_down.load(Ordering::Relaxed) {
-            self.drop_items(DropReason::ShutDown, items, false, "after shutdown");
-            return Err(OTelSdkError::AlreadyShutdown);
-        }
+    async fn export<M: OtlpMessage>(&self, message: &M, items: u64) -> OTelSdkResult {
         let body = match self.encode(message) {
             Ok(body) => body,
             Err(error) => {
@@ -288,7 +307,6 @@ impl HttpSender {
             body,
             deadline: Instant::now() + self.timeout,
             signer: self.signer.clone(),
-            retry: true,
         };
         let delivery = self.transport.deliver(request).await;
         self.account.record_requests(delivery.attempts);
@@ -335,10 +353,7 @@ impl HttpSender {
                     response.status
                 )))
             }
-            Err(error) => {
-                self.drop_items(error.drop_reason(), items, true, &error.to_string());
-                Err(error.into_sdk_error(self.timeout))
-            }
+            Err(error) => Err(self.account.transport_failed(error, items, self.timeout)),
         }
     }
 }

@@ -21,15 +21,8 @@ pub(crate) const MAX_BACKOFF: Duration = Duration::from_secs(30);
 
 /// Runs the attempts of one request on the I/O thread.
 pub(crate) async fn deliver(client: &reqwest::Client, request: OutgoingRequest) -> Delivery {
-    let (outcome, attempts) = with_retries(
-        request.deadline,
-        || attempt(client, &request),
-        |outcome, attempts| match request.retry {
-            true => retry_wait(outcome, attempts),
-            false => None,
-        },
-    )
-    .await;
+    let (outcome, attempts) =
+        with_retries(request.deadline, || attempt(client, &request), retry_wait).await;
     Delivery { outcome, attempts }
 }
 
