@@ -64,15 +64,10 @@ pub(crate) fn sigv4_target(
 /// Whether `url`'s host is a CloudWatch OTLP host (`xray.`, `logs.` or `monitoring.<region>.amazonaws.com[.cn]`),
 /// whatever its path, recognised as [`AwsEndpoint::parse`](crate::AwsEndpoint::parse) does.
 pub(crate) fn names_cloudwatch_otlp_host(url: &str) -> bool {
-    let Some(host) = url::Url::parse(url)
+    url::Url::parse(url)
         .ok()
-        .and_then(|u| u.host_str().map(str::to_string))
-    else {
-        return false;
-    };
-    ["v1/traces", "v1/logs", "v1/metrics"]
-        .iter()
-        .any(|path| crate::AwsEndpoint::parse(&format!("https://{host}/{path}")).is_some())
+        .and_then(|u| u.host_str().and_then(crate::AwsEndpoint::from_host))
+        .is_some()
 }
 
 /// Logs signed for CloudWatch Logs need the group and stream headers (the endpoint answers 400/403

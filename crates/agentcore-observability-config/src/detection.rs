@@ -6,7 +6,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::builder::Overrides;
-use crate::parse::{self, invalid};
+use crate::parse::{self, dedup, invalid};
 use crate::source::Sources;
 use crate::{ConfigError, ConfigWarning};
 
@@ -113,15 +113,19 @@ pub struct ResourceDetection {
     /// makes no request.
     pub ec2_metadata_disabled: bool,
     /// The IMDS base URL set by `AWS_EC2_METADATA_SERVICE_ENDPOINT`, or by
-    /// `AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6` (`http://[fd00:ec2::254]`). `None` means the
-    /// default `http://169.254.169.254`; only then does the EC2 detector first check whether the
-    /// machine looks like an EC2 instance at all (see [`imds_endpoint`](Self::imds_endpoint)).
+    /// `AWS_EC2_METADATA_SERVICE_ENDPOINT_MODE=IPv6` (`http://[fd00:ec2::254]`), read only when the
+    /// EC2 detector runs. `None` means the default `http://169.254.169.254`; only then does the EC2
+    /// detector first check whether the machine looks like an EC2 instance at all (see
+    /// [`imds_endpoint`](Self::imds_endpoint)).
     pub ec2_metadata_endpoint: Option<String>,
-    /// `ECS_CONTAINER_METADATA_URI_V4`, set by the ECS agent in every task's containers.
+    /// `ECS_CONTAINER_METADATA_URI_V4`, set by the ECS agent in every task's containers; read
+    /// (and validated) only when the ECS detector runs.
     pub ecs_metadata_uri: Option<String>,
-    /// The Lambda runtime's variables, when `AWS_LAMBDA_FUNCTION_NAME` is set.
+    /// The Lambda runtime's variables, when `AWS_LAMBDA_FUNCTION_NAME` is set; read only when the
+    /// Lambda detector runs.
     pub lambda: Option<LambdaEnvironment>,
-    /// The Kubernetes API service, when `KUBERNETES_SERVICE_HOST` is set (as in every pod).
+    /// The Kubernetes API service, when `KUBERNETES_SERVICE_HOST` is set (as in every pod); read
+    /// only when the EKS detector runs.
     pub kubernetes: Option<KubernetesService>,
 }
 
@@ -255,24 +259,32 @@ pub(crate) fn resolve(
         .get(IMDS_DISABLED_VAR)
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
 
-    // Platform variables are only validated when their detector runs: a value nobody reads must
-    // not fail the configuration.
-    let ec2_metadata_endpoint = if detectors.contains(&ResourceDetector::Ec2) {
+    // Platform variables are only read (validated, warned about) when their detector runs: a
+    // value nobody reads must not fail the configuration.
+    let runs = |detector| detectors.contains(&detector);
+    let ec2_metadata_endpoint = if runs(ResourceDetector::Ec2) {
         imds_endpoint(src)?
     } else {
         None
     };
     let ecs_metadata_uri = match src.get(ECS_URI_VAR) {
-        Some(raw) if detectors.contains(&ResourceDetector::Ecs) => Some(
+        Some(raw) if runs(ResourceDetector::Ecs) => Some(
             parse::endpoint(ECS_URI_VAR, raw)?
                 .trim_end_matches('/')
                 .to_string(),
         ),
-        Some(raw) => Some(raw.trim().to_string()),
-        None => None,
+        _ => None,
     };
-    let lambda = lambda_environment(src, warnings);
-    let kubernetes = kubernetes_service(src, warnings);
+    let lambda = if runs(ResourceDetector::Lambda) {
+        lambda_environment(src, warnings)
+    } else {
+        None
+    };
+    let kubernetes = if runs(ResourceDetector::Eks) {
+        kubernetes_service(src, warnings)
+    } else {
+        None
+    };
 
     Ok(ResourceDetection {
         detectors,
@@ -320,17 +332,6 @@ fn detectors(src: &Sources) -> Result<Option<Vec<ResourceDetector>>, ConfigError
         out.push(detector);
     }
     Ok(Some(dedup(out)))
-}
-
-/// The list without repeats, first occurrence kept.
-fn dedup(detectors: impl IntoIterator<Item = ResourceDetector>) -> Vec<ResourceDetector> {
-    let mut out: Vec<ResourceDetector> = Vec::new();
-    for detector in detectors {
-        if !out.contains(&detector) {
-            out.push(detector);
-        }
-    }
-    out
 }
 
 /// At most [`MAX_RESOURCE_DETECTION_TIMEOUT`] (with a warning naming `source`); zero from code

@@ -206,19 +206,23 @@ impl AwsEndpoint {
         let lower = url.to_ascii_lowercase();
         let rest = lower.strip_prefix("https://")?;
         let (host, path) = rest.split_once('/')?;
-        let (service, expected_path) = if let Some(h) = host.strip_prefix("xray.") {
-            ("xray", (h, "v1/traces"))
+        let (endpoint, wanted) = Self::from_host(host)?;
+        (path == wanted).then_some(endpoint)
+    }
+
+    /// Recognise the host part, `{xray|logs|monitoring}.<region>.amazonaws.com[.cn]`
+    /// (case-insensitive), whatever the path; also returns the path the service's endpoint has.
+    pub(crate) fn from_host(host: &str) -> Option<(Self, &'static str)> {
+        let host = host.to_ascii_lowercase();
+        let (service, host_rest, path) = if let Some(h) = host.strip_prefix("xray.") {
+            ("xray", h, "v1/traces")
         } else if let Some(h) = host.strip_prefix("logs.") {
-            ("logs", (h, "v1/logs"))
+            ("logs", h, "v1/logs")
         } else if let Some(h) = host.strip_prefix("monitoring.") {
-            ("monitoring", (h, "v1/metrics"))
+            ("monitoring", h, "v1/metrics")
         } else {
             return None;
         };
-        let (host_rest, wanted) = expected_path;
-        if path != wanted {
-            return None;
-        }
         let region = host_rest
             .strip_suffix(".amazonaws.com")
             .or_else(|| host_rest.strip_suffix(".amazonaws.com.cn"))?;
@@ -226,9 +230,12 @@ impl AwsEndpoint {
             && region
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-        valid.then(|| AwsEndpoint {
-            service,
-            region: region.to_string(),
+        valid.then(|| {
+            let endpoint = AwsEndpoint {
+                service,
+                region: region.to_string(),
+            };
+            (endpoint, path)
         })
     }
 }

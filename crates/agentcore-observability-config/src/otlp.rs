@@ -105,13 +105,13 @@ fn signal_var(signal: Signal, setting: &str) -> String {
     format!("OTEL_EXPORTER_OTLP_{}_{setting}", signal.upper())
 }
 
-/// A setting read in the deterministic order general, traces, logs, metrics: returns the value
-/// for each signal (its own, else the general one), or `None` where neither is set.
+/// A setting read in the deterministic order general, traces, logs, metrics: returns the general
+/// value and the value for each signal (its own, else the general one), `None` where unset.
 fn layered<T: Clone>(
     src: &Sources,
     setting: &str,
     mut parse: impl FnMut(&str, &str) -> Result<T, ConfigError>,
-) -> Result<[Option<T>; 3], ConfigError> {
+) -> Result<(Option<T>, [Option<T>; 3]), ConfigError> {
     let general_var = format!("OTEL_EXPORTER_OTLP_{setting}");
     let general = src
         .get(&general_var)
@@ -125,7 +125,7 @@ fn layered<T: Clone>(
             *slot = own.or_else(|| general.clone());
         }
     }
-    Ok(out)
+    Ok((general, out))
 }
 
 /// Where each signal is sent, in signal order. `protocols` are the signals' wire protocols: over
@@ -197,9 +197,8 @@ pub(crate) fn headers(
     src: &Sources,
     warnings: &mut Vec<ConfigWarning>,
 ) -> Result<[Vec<(String, String)>; 3], ConfigError> {
-    let [t, l, m] = layered(src, "HEADERS", header_list)?;
-    let general = src.get("OTEL_EXPORTER_OTLP_HEADERS").unwrap_or_default();
-    let general_has_auth = header_list("OTEL_EXPORTER_OTLP_HEADERS", general).is_ok_and(|h| {
+    let (general, [t, l, m]) = layered(src, "HEADERS", header_list)?;
+    let general_has_auth = general.is_some_and(|h| {
         h.iter()
             .any(|(k, _)| k.eq_ignore_ascii_case("authorization"))
     });
@@ -255,7 +254,7 @@ pub(crate) fn timeouts(
     if let Some(t) = o.timeout {
         return Ok([t; 3]);
     }
-    let [t, l, m] = layered(src, "TIMEOUT", |var, raw| {
+    let (_, [t, l, m]) = layered(src, "TIMEOUT", |var, raw| {
         let parsed = parse::duration(var, raw)?;
         if let Some(n) = parsed.bare.filter(|n| *n < SUSPICIOUS_BARE_TIMEOUT_MS) {
             warnings.push(ConfigWarning::new(
@@ -286,7 +285,7 @@ pub(crate) fn compressions(
     } else {
         Compression::None
     };
-    let parsed = layered(src, "COMPRESSION", |var, raw| {
+    let (_, parsed) = layered(src, "COMPRESSION", |var, raw| {
         match raw.trim().to_ascii_lowercase().as_str() {
             "gzip" => Ok(Compression::Gzip),
             "none" => Ok(Compression::None),
@@ -301,7 +300,7 @@ pub(crate) fn protocols(src: &Sources, o: &Overrides) -> Result<[Protocol; 3], C
     if let Some(p) = o.protocol {
         return Ok([p; 3]);
     }
-    let parsed = layered(src, "PROTOCOL", |var, raw| {
+    let (_, parsed) = layered(src, "PROTOCOL", |var, raw| {
         match raw.trim().to_ascii_lowercase().as_str() {
             "http/protobuf" => Ok(Protocol::HttpProtobuf),
             "http/json" => Ok(Protocol::HttpJson),

@@ -96,6 +96,17 @@ pub(crate) fn list(raw: &str) -> Vec<String> {
         .collect()
 }
 
+/// The items without repeats, first occurrence kept.
+pub(crate) fn dedup<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
 /// A comma-separated list of `key=value` pairs (resource attributes, headers): entries trimmed,
 /// empty entries skipped, values percent-decoded. Returns `Err(())` for an entry without `=` or
 /// with an empty key; the caller turns that into its own error text.

@@ -16,7 +16,7 @@ use std::time::Duration;
 use crate::builder::Overrides;
 use crate::content;
 use crate::otlp;
-use crate::parse::{self, invalid};
+use crate::parse::{self, dedup, invalid};
 use crate::source::Sources;
 use crate::{
     aws, known, pipeline, region, CloudWatchDestination, Config, ConfigBuilder, ConfigError,
@@ -91,49 +91,38 @@ pub(crate) fn resolve(builder: ConfigBuilder) -> Result<Config, ConfigError> {
     // Endpoints, then the one cross-field rule: agent mode must know where traces and logs go.
     // gRPC endpoints have no `/v1/<signal>` path; a malformed protocol is reported in its turn
     // below, so here it only needs to be known which signals are gRPC.
-    let grpc_hint = otlp::protocols(&src, &o).unwrap_or([Protocol::HttpProtobuf; 3]);
-    let [traces_ep, logs_ep, metrics_ep] =
-        otlp::endpoints(&src, &o, agent, region.as_ref(), &grpc_hint)?;
+    let protocols = otlp::protocols(&src, &o);
+    let grpc_hint = protocols
+        .as_ref()
+        .map_or([Protocol::HttpProtobuf; 3], |p| *p);
+    let endpoints = otlp::endpoints(&src, &o, agent, region.as_ref(), &grpc_hint)?;
+    let [traces_ep, logs_ep, _] = &endpoints;
     let unresolved = |ep: &(String, EndpointSource)| ep.1 == EndpointSource::Default;
     let traces_need_region =
-        traces_exporters.contains(&SpanExporterKind::Otlp) && unresolved(&traces_ep);
-    let logs_need_region = logs_exporters.contains(&LogExporterKind::Otlp) && unresolved(&logs_ep);
+        traces_exporters.contains(&SpanExporterKind::Otlp) && unresolved(traces_ep);
+    let logs_need_region = logs_exporters.contains(&LogExporterKind::Otlp) && unresolved(logs_ep);
     if agent && !sdk_disabled && region.is_none() && (traces_need_region || logs_need_region) {
         return Err(ConfigError::MissingRegion);
     }
 
-    let [traces_headers, logs_headers, metrics_headers] = otlp::headers(&src, &mut warnings)?;
-    let [traces_timeout, logs_timeout, metrics_timeout] = otlp::timeouts(&src, &o, &mut warnings)?;
-    let [traces_compression, logs_compression, metrics_compression] =
-        otlp::compressions(&src, &o, agent)?;
-    let [traces_protocol, logs_protocol, metrics_protocol] = otlp::protocols(&src, &o)?;
-    let mut traces_otlp = OtlpSignalConfig {
-        endpoint: traces_ep.0,
-        endpoint_source: traces_ep.1,
-        headers: traces_headers,
-        timeout: traces_timeout,
-        compression: traces_compression,
-        protocol: traces_protocol,
-        sigv4: None,
-    };
-    let mut logs_otlp = OtlpSignalConfig {
-        endpoint: logs_ep.0,
-        endpoint_source: logs_ep.1,
-        headers: logs_headers,
-        timeout: logs_timeout,
-        compression: logs_compression,
-        protocol: logs_protocol,
-        sigv4: None,
-    };
-    let mut metrics_otlp = OtlpSignalConfig {
-        endpoint: metrics_ep.0,
-        endpoint_source: metrics_ep.1,
-        headers: metrics_headers,
-        timeout: metrics_timeout,
-        compression: metrics_compression,
-        protocol: metrics_protocol,
-        sigv4: None,
-    };
+    let headers = otlp::headers(&src, &mut warnings)?;
+    let timeouts = otlp::timeouts(&src, &o, &mut warnings)?;
+    let compressions = otlp::compressions(&src, &o, agent)?;
+    let settings = zip3(
+        zip3(zip3(zip3(endpoints, headers), timeouts), compressions),
+        protocols?,
+    );
+    let [mut traces_otlp, mut logs_otlp, mut metrics_otlp] = settings.map(
+        |((((endpoint, headers), timeout), compression), protocol)| OtlpSignalConfig {
+            endpoint: endpoint.0,
+            endpoint_source: endpoint.1,
+            headers,
+            timeout,
+            compression,
+            protocol,
+            sigv4: None,
+        },
+    );
 
     // Pipeline.
     let sampler = match o.sampler {
@@ -215,36 +204,32 @@ pub(crate) fn resolve(builder: ConfigBuilder) -> Result<Config, ConfigError> {
 
     // AWS: signing, the CloudWatch Logs destination, EMF, credentials. Only signals that export
     // over OTLP are checked, so a console-only setup never needs a region or a log group.
-    let [code_traces, code_logs, code_metrics] = &o.sigv4_service;
+    let exporting = [
+        traces_exporters.contains(&SpanExporterKind::Otlp),
+        logs_exporters.contains(&LogExporterKind::Otlp),
+        metrics_exporters.contains(&MetricExporterKind::Otlp),
+    ];
     let env_service = sigv4_service.as_deref();
     if !sdk_disabled {
-        if traces_exporters.contains(&SpanExporterKind::Otlp) {
-            traces_otlp.sigv4 = aws::sigv4_target(
-                &traces_otlp,
-                code_traces.as_deref(),
+        let signals = otlp::Signal::ALL
+            .into_iter()
+            .zip(exporting)
+            .zip(&o.sigv4_service)
+            .zip([&mut traces_otlp, &mut logs_otlp, &mut metrics_otlp]);
+        for (((signal, exporting), code_service), signal_otlp) in signals {
+            if !exporting {
+                continue;
+            }
+            signal_otlp.sigv4 = aws::sigv4_target(
+                signal_otlp,
+                code_service.as_deref(),
                 env_service,
                 region.as_ref(),
             )?;
-            otlp::check_grpc(&src, &o, otlp::Signal::Traces, &traces_otlp)?;
-        }
-        if logs_exporters.contains(&LogExporterKind::Otlp) {
-            logs_otlp.sigv4 = aws::sigv4_target(
-                &logs_otlp,
-                code_logs.as_deref(),
-                env_service,
-                region.as_ref(),
-            )?;
-            otlp::check_grpc(&src, &o, otlp::Signal::Logs, &logs_otlp)?;
-            aws::check_cloudwatch_logs(&mut logs_otlp, &cloudwatch, &mut warnings)?;
-        }
-        if metrics_exporters.contains(&MetricExporterKind::Otlp) {
-            metrics_otlp.sigv4 = aws::sigv4_target(
-                &metrics_otlp,
-                code_metrics.as_deref(),
-                env_service,
-                region.as_ref(),
-            )?;
-            otlp::check_grpc(&src, &o, otlp::Signal::Metrics, &metrics_otlp)?;
+            otlp::check_grpc(&src, &o, signal, signal_otlp)?;
+            if signal == otlp::Signal::Logs {
+                aws::check_cloudwatch_logs(signal_otlp, &cloudwatch, &mut warnings)?;
+            }
         }
     }
     let mut metrics_exporters = metrics_exporters;
@@ -359,13 +344,7 @@ fn header_value(logs: &OtlpSignalConfig, name: &str) -> Option<String> {
         .filter(|v| !v.is_empty())
 }
 
-/// The list without repeated entries, first occurrence kept.
-fn dedup(items: Vec<String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::with_capacity(items.len());
-    for item in items {
-        if !out.contains(&item) {
-            out.push(item);
-        }
-    }
-    out
+/// Two per-signal arrays (traces, logs, metrics) as one array of pairs.
+fn zip3<A, B>([a0, a1, a2]: [A; 3], [b0, b1, b2]: [B; 3]) -> [(A, B); 3] {
+    [(a0, b0), (a1, b1), (a2, b2)]
 }
