@@ -1,11 +1,14 @@
 //! AgentCore (data plane and control plane): the ARN / ID → attribute table ADOT applies to
 //! request parameters and responses (ADOT Python 0.21 `_BedrockAgentCoreExtension`), read here
 //! from the bytes: the URL path parameters and the JSON bodies.
+//!
+//! The attributes go through the per-service [`Recorder`] ([`crate::services`]), so an id the
+//! span started with (from the request path or body) is not written again from the response.
 
-use opentelemetry::KeyValue;
 use serde_json::Value;
 
 use crate::attributes as attr;
+use crate::services::{Recorder, Request, Response};
 use crate::wire::percent_decode;
 
 /// `X-Amzn-Bedrock-AgentCore-Runtime-Session-Id`, the `runtimeSessionId` of `InvokeAgentRuntime`.
@@ -141,18 +144,30 @@ const COLLECTIONS: &[(&str, Option<&str>, &str)] = &[
     ),
 ];
 
-/// Adds `(key, value)` unless `out` already has `key`.
-fn push_unique(out: &mut Vec<KeyValue>, key: &'static str, value: &str) {
-    if value.is_empty() || out.iter().any(|kv| kv.key.as_str() == key) {
-        return;
+/// The request side: ids from the path, then from the JSON body (unless the body is an opaque
+/// payload, `streams_blob`: `InvokeAgentRuntime`). Returns whether a successful response body is
+/// read as well (not for a streamed blob).
+pub(crate) fn request(request: &Request<'_>, streams_blob: bool, out: &mut Recorder<'_>) -> bool {
+    path_attributes(request.path, out);
+    if !streams_blob {
+        if let Some(body) = request.body {
+            json_attributes(body, out);
+        }
     }
-    out.push(KeyValue::new(key, value.to_owned()));
+    !streams_blob
+}
+
+/// The response side: ids from a successful JSON response body, except the keys already recorded.
+pub(crate) fn response(response: &Response<'_>, out: &mut Recorder<'_>) {
+    if let Some(body) = response.body {
+        json_attributes(body, out);
+    }
 }
 
 /// Identifiers in a request path (`/runtimes/{agentRuntimeArn}/invocations`,
 /// `/browsers/{browserIdentifier}/sessions/start`, `/gateways/{id}/targets/{targetId}` …). A value
 /// starting with `arn:` maps to the ARN attribute, anything else to the id attribute.
-pub(crate) fn path_attributes(path: &str, out: &mut Vec<KeyValue>) {
+pub(crate) fn path_attributes(path: &str, out: &mut Recorder<'_>) {
     let mut segments = path.split('/').filter(|s| !s.is_empty()).peekable();
     while let Some(segment) = segments.next() {
         let Some((_, arn_key, id_key)) = COLLECTIONS.iter().find(|(c, _, _)| *c == segment) else {
@@ -166,8 +181,8 @@ pub(crate) fn path_attributes(path: &str, out: &mut Vec<KeyValue>) {
         }
         let value = percent_decode(next);
         match arn_key {
-            Some(arn_key) if value.starts_with("arn:") => push_unique(out, arn_key, &value),
-            _ => push_unique(out, id_key, &value),
+            Some(arn_key) if value.starts_with("arn:") => out.str(arn_key, &value),
+            _ => out.str(id_key, &value),
         }
         segments.next();
     }
@@ -176,7 +191,7 @@ pub(crate) fn path_attributes(path: &str, out: &mut Vec<KeyValue>) {
 /// Identifiers in a JSON request or response body (top-level keys of the table, plus
 /// `memory.arn`, `memory.id`, `workloadIdentityDetails.workloadIdentityArn`). Anything that is
 /// not a JSON object, or too large, adds nothing.
-pub(crate) fn json_attributes(body: &[u8], out: &mut Vec<KeyValue>) {
+pub(crate) fn json_attributes(body: &[u8], out: &mut Recorder<'_>) {
     if body.is_empty() || body.len() > MAX_SCANNED_BODY {
         return;
     }
@@ -189,7 +204,7 @@ pub(crate) fn json_attributes(body: &[u8], out: &mut Vec<KeyValue>) {
     };
     for (json_key, attribute) in KEYS {
         if let Some(value) = object.get(*json_key).and_then(Value::as_str) {
-            push_unique(out, attribute, value);
+            out.str(attribute, value);
         }
     }
     for (outer, inner, attribute) in NESTED {
@@ -198,14 +213,17 @@ pub(crate) fn json_attributes(body: &[u8], out: &mut Vec<KeyValue>) {
             .and_then(|o| o.get(*inner))
             .and_then(Value::as_str)
         {
-            push_unique(out, attribute, value);
+            out.str(attribute, value);
         }
     }
 }
 
 #[cfg(test)]
 mod tests {
+    use opentelemetry::KeyValue;
+
     use super::*;
+    use crate::services::test_support::{assert_unique, http_request, http_response, run};
 
     fn get(attrs: &[KeyValue], key: &str) -> Option<String> {
         attrs
@@ -214,29 +232,38 @@ mod tests {
             .map(|kv| kv.value.as_str().into_owned())
     }
 
+    /// Runs `f` with a fresh recorder (no key recorded yet) over the returned attributes.
+    fn recorded(f: impl FnOnce(&mut Recorder<'_>)) -> Vec<KeyValue> {
+        let mut out = Vec::new();
+        let mut keys = Vec::new();
+        f(&mut Recorder::new(&mut out, &mut keys));
+        out
+    }
+
     #[test]
     fn ids_from_paths() {
-        let mut out = Vec::new();
-        path_attributes(
-            "/runtimes/arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A123%3Aruntime%2Fagent-x/invocations",
-            &mut out,
-        );
+        let out = recorded(|r| {
+            path_attributes(
+                "/runtimes/arn%3Aaws%3Abedrock-agentcore%3Aus-east-1%3A123%3Aruntime%2Fagent-x/invocations",
+                r,
+            )
+        });
         assert_eq!(
             get(&out, attr::AGENTCORE_RUNTIME_ARN).as_deref(),
             Some("arn:aws:bedrock-agentcore:us-east-1:123:runtime/agent-x")
         );
 
-        let mut out = Vec::new();
-        path_attributes("/gateways/gw-1/targets/t-9", &mut out);
+        let out = recorded(|r| path_attributes("/gateways/gw-1/targets/t-9", r));
         assert_eq!(get(&out, attr::GEN_AI_GATEWAY_ID).as_deref(), Some("gw-1"));
         assert_eq!(get(&out, attr::GATEWAY_TARGET_ID).as_deref(), Some("t-9"));
 
-        let mut out = Vec::new();
-        path_attributes("/memories/create", &mut out);
-        path_attributes("/runtimes", &mut out);
-        path_attributes("/browsers/b-1/sessions/start", &mut out);
-        path_attributes("/code-interpreters/ci-1/tools/invoke", &mut out);
-        path_attributes("/memories/mem-1/actor/a/sessions", &mut out);
+        let out = recorded(|r| {
+            path_attributes("/memories/create", r);
+            path_attributes("/runtimes", r);
+            path_attributes("/browsers/b-1/sessions/start", r);
+            path_attributes("/code-interpreters/ci-1/tools/invoke", r);
+            path_attributes("/memories/mem-1/actor/a/sessions", r);
+        });
         assert_eq!(get(&out, attr::GEN_AI_BROWSER_ID).as_deref(), Some("b-1"));
         assert_eq!(
             get(&out, attr::GEN_AI_CODE_INTERPRETER_ID).as_deref(),
@@ -248,14 +275,15 @@ mod tests {
 
     #[test]
     fn ids_from_bodies() {
-        let mut out = Vec::new();
-        json_attributes(
-            br#"{"gatewayArn":"arn:aws:bedrock-agentcore:us-east-1:1:gateway/g","gatewayId":"g",
+        let out = recorded(|r| {
+            json_attributes(
+                br#"{"gatewayArn":"arn:aws:bedrock-agentcore:us-east-1:1:gateway/g","gatewayId":"g",
                  "memory":{"arn":"arn:m","id":"m-1"},"memoryId":"m-2","targetId":7,
                  "workloadIdentityDetails":{"workloadIdentityArn":"arn:w"},
                  "resourceCredentialProviderName":"github"}"#,
-            &mut out,
-        );
+                r,
+            )
+        });
         assert_eq!(get(&out, attr::GEN_AI_GATEWAY_ID).as_deref(), Some("g"));
         assert_eq!(
             get(&out, attr::AGENTCORE_GATEWAY_ARN).as_deref(),
@@ -280,10 +308,110 @@ mod tests {
             Some("github")
         );
         for garbage in [&b""[..], b"[1,2]", b"{not json", b"\"s\""] {
-            let mut out = Vec::new();
-            json_attributes(garbage, &mut out);
+            let out = recorded(|r| json_attributes(garbage, r));
             assert!(out.is_empty());
         }
+    }
+
+    /// Every value of `key` across the span's start and end batches.
+    fn all(start: &[KeyValue], end: &[KeyValue], key: &str) -> Vec<String> {
+        start
+            .iter()
+            .chain(end)
+            .filter(|kv| kv.key.as_str() == key)
+            .map(|kv| kv.value.as_str().into_owned())
+            .collect()
+    }
+
+    #[test]
+    fn an_id_from_the_request_is_not_repeated_from_the_response() {
+        // `/memories/{memoryId}` then `memory.id` in the answer.
+        let request = http_request("GET", "/memories/mem-1/details", &[], b"");
+        let response = http_response(
+            200,
+            &[],
+            br#"{"memory":{"id":"mem-1","arn":"arn:aws:bedrock-agentcore:us-east-1:1:memory/mem-1"}}"#,
+        );
+        let (start, end) = run(
+            "Bedrock AgentCore Control",
+            "GetMemory",
+            &request,
+            None,
+            Some(&response),
+        );
+        assert_unique(&start, &end);
+        assert_eq!(all(&start, &end, attr::GEN_AI_MEMORY_ID), ["mem-1"]);
+        assert_eq!(
+            get(&end, attr::AGENTCORE_MEMORY_ARN).as_deref(),
+            Some("arn:aws:bedrock-agentcore:us-east-1:1:memory/mem-1"),
+            "a key only the response has is still added"
+        );
+
+        // `/browsers/{browserIdentifier}` then `browserIdentifier` in the answer (data plane).
+        let request = http_request(
+            "PUT",
+            "/browsers/b-1/sessions/start",
+            &[("content-type", "application/json")],
+            br#"{"name":"s"}"#,
+        );
+        let response = http_response(
+            200,
+            &[],
+            br#"{"browserIdentifier":"b-1","sessionId":"s-1"}"#,
+        );
+        let (start, end) = run(
+            "Bedrock AgentCore",
+            "StartBrowserSession",
+            &request,
+            None,
+            Some(&response),
+        );
+        assert_unique(&start, &end);
+        assert_eq!(all(&start, &end, attr::GEN_AI_BROWSER_ID), ["b-1"]);
+
+        // The request body too: `memoryId` sent, then `memory.id` answered.
+        let request = http_request(
+            "POST",
+            "/",
+            &[("content-type", "application/json")],
+            br#"{"memoryId":"mem-2"}"#,
+        );
+        let response = http_response(200, &[], br#"{"memory":{"id":"mem-2"}}"#);
+        let (start, end) = run(
+            "Bedrock AgentCore Control",
+            "UpdateMemory",
+            &request,
+            None,
+            Some(&response),
+        );
+        assert_unique(&start, &end);
+        assert_eq!(all(&start, &end, attr::GEN_AI_MEMORY_ID), ["mem-2"]);
+    }
+
+    #[test]
+    fn invoke_agent_runtime_payloads_are_not_read() {
+        let request = http_request(
+            "POST",
+            "/runtimes/rt-1/invocations",
+            &[],
+            br#"{"memoryId":"from-the-payload"}"#,
+        );
+        let response = http_response(200, &[], br#"{"memoryId":"from-the-answer"}"#);
+        let (start, end) = run(
+            "Bedrock AgentCore",
+            "InvokeAgentRuntime",
+            &request,
+            None,
+            Some(&response),
+        );
+        assert_eq!(
+            get(&start, attr::GEN_AI_RUNTIME_ID).as_deref(),
+            Some("rt-1")
+        );
+        assert_eq!(
+            all(&start, &end, attr::GEN_AI_MEMORY_ID),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

@@ -119,8 +119,8 @@ pub(crate) struct Call {
     started: Instant,
     parent: Context,
     service: Service,
-    rpc_service: Arc<str>,
-    rpc_method: Arc<str>,
+    /// AgentCore `InvokeAgentRuntime` (runtime session mapping, streamed blob response).
+    invoke_runtime: bool,
     genai: Option<GenAi>,
     /// Bedrock Agent Runtime `InvokeAgent`: a GenAI span without a model ([`agent_runtime`]).
     invoke_agent: bool,
@@ -154,7 +154,8 @@ pub(crate) struct Call {
 impl std::fmt::Debug for Call {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Call")
-            .field("rpc_method", &self.rpc_method)
+            .field("service", &self.service)
+            .field("invoke_runtime", &self.invoke_runtime)
             .field("attempts", &self.attempts)
             .field("ended", &self.ended)
             .finish_non_exhaustive()
@@ -190,8 +191,7 @@ impl Call {
             started: Instant::now(),
             parent: Context::current(),
             service: Service::Other,
-            rpc_service: Arc::from(""),
-            rpc_method: Arc::from(""),
+            invoke_runtime: false,
             genai: None,
             invoke_agent: false,
             pending: Vec::new(),
@@ -228,15 +228,14 @@ impl Call {
             return;
         }
         self.service = Service::of(service_id);
-        self.rpc_service = Arc::from(service_id);
-        self.rpc_method = Arc::from(operation);
+        self.invoke_runtime = operation::is_invoke_agent_runtime(self.service, operation);
         let path = wire::path_of(request.uri());
         let body = request.body().bytes();
 
         let mut attributes = Vec::with_capacity(8);
         attributes.push(KeyValue::new(attr::RPC_SYSTEM, "aws-api"));
-        attributes.push(kv_str(attr::RPC_SERVICE, Arc::clone(&self.rpc_service)));
-        attributes.push(kv_str(attr::RPC_METHOD, Arc::clone(&self.rpc_method)));
+        attributes.push(kv_str(attr::RPC_SERVICE, service_id.to_owned()));
+        attributes.push(kv_str(attr::RPC_METHOD, operation.to_owned()));
 
         let mut request_events = Vec::new();
         let genai = GenAiOp::of(self.service, operation)
@@ -317,16 +316,9 @@ impl Call {
                     request,
                     &mut attributes,
                 );
-                if self.service.is_agentcore() {
-                    agentcore::path_attributes(path, &mut attributes);
-                    if !operation::streams_blob(self.service, operation) {
-                        if let Some(body) = body {
-                            agentcore::json_attributes(body, &mut attributes);
-                        }
-                    }
-                    if self.service == Service::AgentCore && operation == "InvokeAgentRuntime" {
-                        self.runtime_session_attributes(request, &mut attributes);
-                    }
+                // AgentCore's ids (path and body) are among the service attributes above.
+                if self.invoke_runtime {
+                    self.runtime_session_attributes(request, &mut attributes);
                 }
                 format!("{service_id}.{operation}")
             }
@@ -541,7 +533,7 @@ impl Call {
                 ),
             };
         }
-        if &*self.rpc_method == "InvokeAgentRuntime" && self.service == Service::AgentCore {
+        if self.invoke_runtime {
             self.response_session = headers
                 .get(RUNTIME_SESSION_HEADER)
                 .filter(|s| !s.is_empty())
@@ -563,7 +555,8 @@ impl Call {
             None if self.invoke_agent => StreamKind::InvokeAgent {
                 capture: self.content.captures(),
             },
-            None if operation::streams_blob(self.service, &self.rpc_method) => StreamKind::Blob,
+            // The only blob stream: AgentCore `InvokeAgentRuntime` ([`operation::streams_blob`]).
+            None if self.invoke_runtime => StreamKind::Blob,
             None => return,
         };
         let body = response.take_body();
@@ -651,33 +644,40 @@ impl Call {
     }
 
     fn success_outcome(&self, response: Option<&HttpResponse>) -> Outcome {
-        let body = response.and_then(|r| r.body().bytes());
         let mut outcome = Outcome::default();
         match &self.genai {
             Some(genai) => {
-                let body = body.unwrap_or_default();
-                let facts = if genai.op.is_converse() && !self.content.captures() {
+                let body = response.and_then(|r| r.body().bytes()).unwrap_or_default();
+                // Converse without content capture: the usage alone, read without a full parse.
+                let usage_only = genai.op.is_converse() && !self.content.captures();
+                // Parsed once, for both the facts and the choice events.
+                let value = if !usage_only || self.content.to_log_events() {
+                    families::parse_body(body)
+                } else {
+                    None
+                };
+                let facts = if usage_only {
                     converse::response_usage(body)
                 } else {
-                    families::parse_response(genai.family, body)
+                    value
+                        .as_ref()
+                        .map(|v| families::parse_response_value(genai.family, v))
+                        .unwrap_or_default()
                 };
                 if self.content.to_log_events() {
-                    if let Some(value) = families::parse_body(body) {
+                    if let Some(value) = &value {
                         outcome.choices = if genai.op.is_converse() {
-                            events::converse_choices(&value)
+                            events::converse_choices(value)
                         } else {
-                            events::invoke_choices(genai.family, &value, &facts)
+                            events::invoke_choices(genai.family, value, &facts)
                         };
                     }
                 }
                 outcome.facts = Some(facts);
             }
             None => {
-                if self.service.is_agentcore() {
-                    if let Some(body) = body {
-                        agentcore::json_attributes(body, &mut outcome.extra);
-                    }
-                }
+                // AgentCore's ids in the response body are recorded by `self.services` in
+                // `on_complete` (never again a key the span started with).
                 outcome
                     .extra
                     .extend(self.session_attributes_after_response());
@@ -870,21 +870,10 @@ impl Call {
     }
 
     fn emit(&self, span: &opentelemetry::trace::SpanContext, event: Event) {
-        let body = match self.content.max_bytes() {
-            Some(max) => {
-                let text = event.body.to_string();
-                if text.len() > max {
-                    AnyValue::from(content_policy::truncate_string(text, max))
-                } else {
-                    content_policy::json_to_any_value(&event.body)
-                }
-            }
-            None => content_policy::json_to_any_value(&event.body),
-        };
         content_policy::emit_event(
             span,
             event.name,
-            body,
+            self.content.log_body(&event.body),
             [(
                 Key::new(attr::GEN_AI_SYSTEM),
                 AnyValue::from(attr::AWS_BEDROCK),

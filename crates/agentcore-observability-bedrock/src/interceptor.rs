@@ -18,6 +18,7 @@ use aws_smithy_types::config_bag::ConfigBag;
 
 use crate::agentcore;
 use crate::call::{self, Call, CallSlot, Options, Shared};
+use crate::operation::{self, Service};
 use crate::telemetry::Telemetry;
 
 static NEXT_ID: AtomicUsize = AtomicUsize::new(1);
@@ -65,9 +66,8 @@ pub struct AwsSdkInterceptor {
 struct Inner {
     id: usize,
     options: Options,
+    /// Bound at the first call (`get_or_init` runs the binding once, other callers wait).
     telemetry: OnceLock<Arc<Telemetry>>,
-    /// Serialises the first binding only.
-    binding: Mutex<()>,
 }
 
 /// The same type as [`AwsSdkInterceptor`], under the name it had when it traced Bedrock and
@@ -109,7 +109,6 @@ impl AwsSdkInterceptor {
                 id: NEXT_ID.fetch_add(1, Ordering::Relaxed),
                 options,
                 telemetry: OnceLock::new(),
-                binding: Mutex::new(()),
             }),
         }
     }
@@ -135,14 +134,6 @@ impl AwsSdkInterceptor {
     }
 
     fn telemetry(&self) -> Arc<Telemetry> {
-        if let Some(t) = self.inner.telemetry.get() {
-            return Arc::clone(t);
-        }
-        let _lock = self
-            .inner
-            .binding
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
         Arc::clone(
             self.inner
                 .telemetry
@@ -198,7 +189,7 @@ impl Intercept for AwsSdkInterceptor {
     ) -> Result<(), BoxError> {
         call::guard(|| {
             let is_invoke_runtime = cfg.load::<Metadata>().is_some_and(|m| {
-                m.service() == "Bedrock AgentCore" && m.name() == "InvokeAgentRuntime"
+                operation::is_invoke_agent_runtime(Service::of(m.service()), m.name())
             });
             if !is_invoke_runtime {
                 return;
@@ -223,11 +214,12 @@ impl Intercept for AwsSdkInterceptor {
             let Some(shared) = self.call(cfg) else {
                 return;
             };
+            // Borrowed from the bag: no copy of the names until the span's attributes.
             let (service, operation) = match cfg.load::<Metadata>() {
-                Some(m) => (m.service().to_owned(), m.name().to_owned()),
-                None => ("AWS".to_owned(), "Call".to_owned()),
+                Some(m) => (m.service(), m.name()),
+                None => ("AWS", "Call"),
             };
-            call::lock(&shared).on_serialized(&service, &operation, context.request());
+            call::lock(&shared).on_serialized(service, operation, context.request());
         });
         Ok(())
     }

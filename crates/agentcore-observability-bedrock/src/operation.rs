@@ -62,10 +62,17 @@ impl GenAiOp {
     }
 }
 
+/// AgentCore's `InvokeAgentRuntime` (data plane): the call with the runtime session mapping and
+/// a streamed blob response. The one place that recognises it; callers compute it once per call.
+pub(crate) fn is_invoke_agent_runtime(service: Service, operation: &str) -> bool {
+    service == Service::AgentCore && operation == "InvokeAgentRuntime"
+}
+
 /// Operations whose successful response body is a byte stream the caller reads after `send()`
 /// returns (not an event stream): the span lasts until the body is read to its end or dropped.
+/// Only [`is_invoke_agent_runtime`] so far.
 pub(crate) fn streams_blob(service: Service, operation: &str) -> bool {
-    service == Service::AgentCore && operation == "InvokeAgentRuntime"
+    is_invoke_agent_runtime(service, operation)
 }
 
 /// The `{modelId}` of a Bedrock Runtime path (`/model/{modelId}/converse`, percent-decoded, so
@@ -95,6 +102,14 @@ mod tests {
         );
         assert_eq!(GenAiOp::of(Service::BedrockRuntime, "ApplyGuardrail"), None);
         assert_eq!(GenAiOp::of(Service::AgentCore, "Converse"), None);
+        assert!(is_invoke_agent_runtime(
+            Service::AgentCore,
+            "InvokeAgentRuntime"
+        ));
+        assert!(!is_invoke_agent_runtime(
+            Service::AgentCoreControl,
+            "InvokeAgentRuntime"
+        ));
         assert!(streams_blob(Service::AgentCore, "InvokeAgentRuntime"));
         assert!(!streams_blob(
             Service::AgentCoreControl,

@@ -33,10 +33,6 @@
 //! none, because the instrumentation can fill the gap from the exact
 //! `X-Amzn-Bedrock-{Input,Output}-Token-Count` response headers.
 
-// The instrumentation layer consumes this module incrementally; until every item has a caller,
-// unused-item warnings outside tests are noise.
-#![cfg_attr(not(test), allow(dead_code, unused_imports))]
-
 mod anthropic;
 mod cohere;
 mod generic;
@@ -400,6 +396,7 @@ pub(crate) fn parse_body(body: &[u8]) -> Option<Value> {
 }
 
 /// Request facts from raw body bytes; malformed or oversized bodies give empty facts.
+#[cfg(test)]
 pub(crate) fn parse_request(family: Family, body: &[u8]) -> RequestFacts {
     json::parse(body)
         .map(|v| parse_request_value(family, &v))
@@ -430,24 +427,34 @@ pub(crate) fn parse_request_value(family: Family, body: &Value) -> RequestFacts 
 }
 
 /// Response facts from a complete (non-streaming) body; malformed bodies give empty facts.
+#[cfg(test)]
 pub(crate) fn parse_response(family: Family, body: &[u8]) -> ResponseFacts {
-    let Some(body) = json::parse(body).filter(Value::is_object) else {
+    json::parse(body)
+        .map(|v| parse_response_value(family, &v))
+        .unwrap_or_default()
+}
+
+/// Response facts from an already parsed complete (non-streaming) body ([`parse_body`]), so the
+/// caller can reuse the [`Value`] (for the choice events); anything but an object gives empty
+/// facts.
+pub(crate) fn parse_response_value(family: Family, body: &Value) -> ResponseFacts {
+    if !body.is_object() {
         return ResponseFacts::default();
-    };
+    }
     match family {
-        Family::AnthropicMessages => anthropic::messages_response(&body),
-        Family::AnthropicCompletions => anthropic::completions_response(&body),
-        Family::TitanText => titan::text_response(&body),
-        Family::TitanEmbed => titan::embed_response(&body),
-        Family::Nova => nova::response(&body),
-        Family::Llama => meta::response(&body),
-        Family::CohereCommand => cohere::command_response(&body),
-        Family::CohereCommandR => cohere::command_r_response(&body),
-        Family::CohereEmbed => cohere::embed_response(&body),
-        Family::MistralText => mistral::text_response(&body),
+        Family::AnthropicMessages => anthropic::messages_response(body),
+        Family::AnthropicCompletions => anthropic::completions_response(body),
+        Family::TitanText => titan::text_response(body),
+        Family::TitanEmbed => titan::embed_response(body),
+        Family::Nova => nova::response(body),
+        Family::Llama => meta::response(body),
+        Family::CohereCommand => cohere::command_response(body),
+        Family::CohereCommandR => cohere::command_r_response(body),
+        Family::CohereEmbed => cohere::embed_response(body),
+        Family::MistralText => mistral::text_response(body),
         Family::MistralChat | Family::Ai21Jamba | Family::DeepSeek | Family::DeepSeekChat => {
-            openai_compat::response(&body)
+            openai_compat::response(body)
         }
-        Family::Other => generic::response(&body),
+        Family::Other => generic::response(body),
     }
 }

@@ -158,11 +158,12 @@ pub(super) fn agent_response(response: &Response<'_>, out: &mut Recorder<'_>) {
     }
 }
 
-/// Bedrock Agent Runtime (every operation, `InvokeAgent` included): `aws.bedrock.agent.id` from
-/// `/agents/{agentId}/agentAliases/…`, `aws.bedrock.knowledge_base.id` from
-/// `/knowledgebases/{knowledgeBaseId}/…` or RetrieveAndGenerate's
-/// `retrieveAndGenerateConfiguration.knowledgeBaseConfiguration.knowledgeBaseId`. Responses (event
-/// streams mostly) are not read.
+/// Bedrock Agent Runtime: `aws.bedrock.agent.id` from `/agents/{agentId}/agentAliases/…`,
+/// `aws.bedrock.knowledge_base.id` from `/knowledgebases/{knowledgeBaseId}/…` or
+/// RetrieveAndGenerate's `retrieveAndGenerateConfiguration.knowledgeBaseConfiguration.knowledgeBaseId`.
+/// Responses (event streams mostly) are not read. Every operation but `InvokeAgent`, which gets
+/// its GenAI span and agent ids from [`crate::agent_runtime`] instead; only an `InvokeAgent`
+/// whose path that module does not recognise falls back to this generic span.
 pub(super) fn agent_runtime_request(request: &Request<'_>, out: &mut Recorder<'_>) -> bool {
     path_ids(request, true, out);
     if matches!(

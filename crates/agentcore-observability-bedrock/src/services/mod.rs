@@ -7,7 +7,8 @@
 //! One entry point per moment of the call: [`ServiceCall::on_request`] when the request is
 //! serialized, [`ServiceCall::on_transmit`] when the final URI is known (S3 only: the bucket is
 //! added by endpoint resolution), [`ServiceCall::on_complete`] with the last response. Each family
-//! is behind its own cargo feature; without it the service gets the generic span only.
+//! is behind its own cargo feature; without it the service gets the generic span only. AgentCore's
+//! ARN / ID attributes ([`crate::agentcore`]) go through here too, with no feature.
 //!
 //! Parsing is cheap and bounded: only services whose attributes live in the body read it, through
 //! small serde structs of just the fields needed, bodies over [`MAX_BODY_BYTES`] are skipped, and
@@ -45,6 +46,9 @@ enum Kind {
     /// No extractor (unknown service, or its feature is off).
     #[default]
     None,
+    /// Bedrock AgentCore, data plane and control plane: the ARN / ID table of
+    /// [`crate::agentcore`] (no feature: part of the AgentCore instrumentation).
+    AgentCore,
     #[cfg(feature = "s3")]
     S3,
     #[cfg(feature = "dynamodb")]
@@ -74,6 +78,7 @@ impl Kind {
     /// `serviceId`).
     fn of(service_id: &str) -> Kind {
         match service_id {
+            id if crate::operation::Service::of(id).is_agentcore() => Kind::AgentCore,
             #[cfg(feature = "s3")]
             "S3" => Kind::S3,
             #[cfg(feature = "dynamodb")]
@@ -152,6 +157,14 @@ impl ServiceCall {
                 let _ = (&exchange, &mut out);
                 false
             }
+            Kind::AgentCore => crate::agentcore::request(
+                &exchange,
+                crate::operation::streams_blob(
+                    crate::operation::Service::of(service_id),
+                    operation,
+                ),
+                &mut out,
+            ),
             #[cfg(feature = "s3")]
             Kind::S3 => {
                 call.s3_path = Some(exchange.path.to_owned());
@@ -238,6 +251,7 @@ impl ServiceCall {
             Kind::None => {
                 let _ = (&exchange, &mut out);
             }
+            Kind::AgentCore => crate::agentcore::response(&exchange, &mut out),
             #[cfg(feature = "s3")]
             Kind::S3 => s3::response(&exchange, &mut out),
             #[cfg(feature = "dynamodb")]
@@ -328,6 +342,15 @@ fn parse_json<T: serde::de::DeserializeOwned>(body: Option<&[u8]>) -> Option<T> 
 pub(crate) struct Recorder<'a> {
     out: &'a mut Vec<KeyValue>,
     recorded: &'a mut Vec<&'static str>,
+}
+
+impl<'a> Recorder<'a> {
+    /// A recorder adding to `out`, skipping the keys in `recorded` (and recording there the
+    /// ones it adds).
+    #[cfg(test)]
+    pub(crate) fn new(out: &'a mut Vec<KeyValue>, recorded: &'a mut Vec<&'static str>) -> Self {
+        Recorder { out, recorded }
+    }
 }
 
 #[allow(dead_code)] // which setters are used depends on the enabled services

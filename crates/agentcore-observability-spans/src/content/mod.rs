@@ -216,6 +216,26 @@ impl ContentPolicy {
         &self.settings.redaction
     }
 
+    /// The body of a content log event holding `value`: the JSON structure itself (as an
+    /// [`AnyValue`] map / list / scalar) when its serialization fits the per-value cap, else that
+    /// serialization cut to the cap with the truncation marker, as a string.
+    ///
+    /// The size check is cheap: `value` is only serialized when an upper bound of its length is
+    /// over the cap.
+    ///
+    /// ```
+    /// use agentcore_observability_spans::content::{ContentDestination, ContentPolicy};
+    /// use opentelemetry::logs::AnyValue;
+    ///
+    /// let policy = ContentPolicy::capture(ContentDestination::LogEvents).with_max_bytes(Some(8));
+    /// let body = policy.log_body(&serde_json::json!({"content": "a long answer"}));
+    /// assert_eq!(body, AnyValue::from("{\"conten…[truncated 19 bytes]".to_owned()));
+    /// assert!(matches!(policy.log_body(&serde_json::json!(1)), AnyValue::Int(1)));
+    /// ```
+    pub fn log_body(&self, value: &serde_json::Value) -> AnyValue {
+        self.settings.body(value)
+    }
+
     /// `value` cut to the cap at a UTF-8 boundary, followed by `…[truncated N bytes]` (`N`: the
     /// bytes cut off); borrowed as is when it fits.
     pub fn truncate<'a>(&self, value: &'a str) -> Cow<'a, str> {
